@@ -1,0 +1,148 @@
+"""The benchmark harness behind ``inpaint benchmark``, the trainer's final evaluation and the dashboard.
+
+Per image it records every metric of :mod:`inpaint_core.metrics`, the latency (warm-up excluded)
+and the log-likelihood where a method gives one. Masks are drawn from ``rng([seed, index])`` so
+every method sees the same masks and a resumed run continues exactly. Results are rewritten
+atomically (temp file + rename), so an interrupted run loses nothing already measured.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from .datasets import ImageSet, load_split
+from .errors import InpaintError
+from .maskgen import MaskGenerator, make_mask_generator
+from .methods.base import Method
+from .methods.registry import load_method
+from .metrics import METRIC_COLUMNS, image_metrics
+
+SUMMARY_METRICS = ("l1_hole_01", "mse_hole_01", "l2paper_hole_01", "l2paper_hole_255", "maem_hole_pct",
+                   "psnr_full_db", "ssim_full", "ms")
+
+
+def image_mask(gen: MaskGenerator, shape: tuple[int, int], seed: int, index: int) -> np.ndarray:
+    return gen(shape[0], shape[1], np.random.default_rng([seed, index]))
+
+
+def evaluate_method(method: Method, images: ImageSet, masks: str | MaskGenerator, n: int | None = None,
+                    seed: int = 0, progress: bool = True, label: str | None = None,
+                    skip: set[int] | None = None) -> Iterator[dict[str, Any]]:
+    """Yield one row per image; the first image is run once untimed as warm-up."""
+    gen = make_mask_generator(masks) if isinstance(masks, str) else masks
+    count = len(images) if n is None else min(n, len(images))
+    todo = [i for i in range(count) if not skip or i not in skip]
+    if todo:
+        first = images[todo[0]]
+        method.inpaint(first, image_mask(gen, first.shape[:2], seed, todo[0]), seed=seed)  # warm-up
+    for i in tqdm(todo, desc=label or method.name, disable=not progress, leave=False):
+        truth = images[i]
+        mask = image_mask(gen, truth.shape[:2], seed, i)
+        result = method.inpaint(truth, mask, seed=seed + i)
+        yield {"method": label or method.name, "index": i, "image": images.names[i],
+               **image_metrics(result.image[..., :3], truth, mask), "ms": 1000.0 * result.seconds,
+               "log_likelihood": result.log_likelihood}
+
+
+@dataclass
+class BenchmarkSpec:
+    methods: list[str]
+    data: str = "bundled"
+    split: str = "val"
+    size: int | None = None
+    masks: str = "centre"
+    ratio: tuple[float, float] | None = None
+    n: int | None = None
+    seed: int = 0
+
+
+def _method_from_label(label: str) -> Method:
+    name, _, checkpoint = label.partition("@")
+    return load_method(name, checkpoint or None)
+
+
+def write_atomic(df: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    df.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def read_results(path: str | Path) -> pd.DataFrame:
+    """Read a results CSV; a damaged file is an error that says so (the dashboard shows it)."""
+    try:
+        df = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InpaintError(f"Results file {path} is damaged ({exc}); delete it or rerun the benchmark.") from exc
+    missing = {"method", "index", *METRIC_COLUMNS} - set(df.columns)
+    if missing:
+        raise InpaintError(f"Results file {path} lacks columns {sorted(missing)}: it is not a benchmark result.")
+    return df
+
+
+def run_benchmark(spec: BenchmarkSpec, out: str | Path, progress: bool = True,
+                  on_row: Callable[[dict[str, Any]], None] | None = None, flush_seconds: float = 2.0) -> pd.DataFrame:
+    """Run (or resume) a benchmark, writing ``out`` (CSV) and ``out.json`` (the spec) atomically."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    spec_path = out.with_name(out.name + ".json")
+    spec_json = asdict(spec)
+    spec_json["ratio"] = list(spec.ratio) if spec.ratio else None
+    previous = pd.DataFrame()
+    if out.exists():
+        if spec_path.exists():
+            old = json.loads(spec_path.read_text())
+            same = {k: v for k, v in old.items() if k not in ("methods", "n")}
+            if same != {k: v for k, v in spec_json.items() if k not in ("methods", "n")}:
+                raise InpaintError(f"{out} holds results of another benchmark ({old}); choose another --out.")
+        previous = read_results(out)
+    spec_path.write_text(json.dumps(spec_json, indent=2))
+    images = load_split(spec.data, spec.split, spec.size)
+    gen = make_mask_generator(spec.masks, spec.ratio)
+    frames = [previous]
+    pending: list[dict[str, Any]] = []
+    last = time.perf_counter()
+
+    def flush() -> None:
+        nonlocal pending
+        if pending:
+            frames.append(pd.DataFrame(pending))
+            pending = []
+        write_atomic(pd.concat([f for f in frames if not f.empty], ignore_index=True), out)
+
+    try:
+        for label in spec.methods:
+            done = set(previous.loc[previous["method"] == label, "index"]) if not previous.empty else set()
+            method = _method_from_label(label)
+            for row in evaluate_method(method, images, gen, spec.n, spec.seed, progress, label, done):
+                pending.append(row)
+                if on_row:
+                    on_row(row)
+                if time.perf_counter() - last > flush_seconds:
+                    flush()
+                    last = time.perf_counter()
+    finally:
+        flush()
+    return read_results(out)
+
+
+def summarize(df: pd.DataFrame) -> pd.DataFrame:
+    """Mean and std per method of every summary metric (and log-likelihood where present)."""
+    cols = [c for c in (*SUMMARY_METRICS, "log_likelihood") if c in df.columns and df[c].notna().any()]
+    table = df.groupby("method", sort=False)[cols].agg(["mean", "std"])
+    table.insert(0, ("n", "images"), df.groupby("method", sort=False).size())
+    return table
+
+
+def by_bucket(df: pd.DataFrame, metrics: tuple[str, ...] = ("l1_hole_01", "psnr_full_db", "ssim_full")) -> pd.DataFrame:
+    """Mean and std per method and hole-ratio bucket (the semi-parametric paper's Table 1 layout)."""
+    sub = df.dropna(subset=["bucket"])
+    return sub.groupby(["bucket", "method"])[list(metrics)].agg(["mean", "std"])

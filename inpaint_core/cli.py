@@ -1,0 +1,261 @@
+"""The ``inpaint`` command line: run, methods, benchmark, train, zoo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import InpaintError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
+
+
+def _parse_options(items: list[str]) -> dict[str, object]:
+    options: dict[str, object] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise InpaintError(f"Option '{item}' must look like NAME=VALUE.")
+        try:
+            options[key.replace("-", "_")] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key.replace("-", "_")] = value
+    return options
+
+
+def _sample_inputs(tmp: Path) -> tuple[Path, Path]:
+    """The bundled sample: scikit-image's astronaut with a free-form stroke mask."""
+    import numpy as np
+
+    from .datasets import bundled_images
+    from .images import save_image
+    from .maskgen import FreeFormStrokes
+
+    image = bundled_images().__getitem__(0)
+    mask = FreeFormStrokes()(image.shape[0], image.shape[1], np.random.default_rng(0))
+    tmp.mkdir(parents=True, exist_ok=True)
+    save_image(tmp / "astronaut.png", image)
+    save_image(tmp / "astronaut_mask.png", (mask * 255).astype(np.uint8))
+    return tmp / "astronaut.png", tmp / "astronaut_mask.png"
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .images import load_image, save_image
+    from .methods.registry import load_method
+
+    method = load_method(args.method, args.checkpoint)
+    options = _parse_options(args.option)
+    image, mask, out = Path(args.image) if args.image else None, Path(args.mask) if args.mask else None, Path(args.output)
+    if image is None:
+        image, mask = _sample_inputs(out.parent if out.suffix else out)
+        print(f"no --image given: using the bundled sample {image} with mask {mask}")
+    if mask is None:
+        raise InpaintError("--mask is required with --image (a PNG where white = hole).")
+    if image.is_dir():
+        if not mask.is_dir():
+            raise InpaintError("In folder mode --mask must be a folder of masks with the same file names.")
+        out.mkdir(parents=True, exist_ok=True)
+        files = sorted(p for p in image.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        failures = 0
+        for file in tqdm(files, desc=args.method):
+            candidates = [mask / file.name, mask / (file.stem + ".png")]
+            mask_file = next((c for c in candidates if c.exists()), None)
+            try:
+                if mask_file is None:
+                    raise InpaintError(f"no mask named {file.name} or {file.stem}.png in {mask}")
+                result = method.inpaint(file, mask_file, seed=args.seed, **options)
+                save_image(out / (file.stem + ".png"), result.image)
+            except InpaintError as exc:
+                failures += 1
+                tqdm.write(f"{file.name}: {exc}")
+        print(f"{len(files) - failures}/{len(files)} images written to {out}")
+        return 1 if failures else 0
+    result = method.inpaint(load_image(image), mask, seed=args.seed, **options)
+    if result.message:
+        print(result.message)
+    target = out if out.suffix else out / "inpainted.png"
+    save_image(target, result.image)
+    region = result.extras.get("region")
+    print(f"{args.method}: {result.seconds * 1000:.1f} ms -> {target}" + (f" (processed region {region} at "
+          f"{result.extras['resolution']})" if region else ""))
+    return 0
+
+
+def cmd_methods(args: argparse.Namespace) -> int:
+    from .methods.registry import list_methods
+    from .zoo import load_catalog
+
+    catalog = load_catalog()
+    header = f"{'method':22} {'size':>6} {'hole':12} {'stoch':5} {'ckpt':5} checkpoints"
+    print(header)
+    print("-" * len(header))
+    for cls in list_methods():
+        caps = cls.capabilities
+        ids = ", ".join(e.id for e in catalog if e.method == cls.name) or ("-" if not caps.needs_checkpoint else "none")
+        size = str(caps.native_size) if caps.native_size else "any"
+        print(f"{cls.name:22} {size:>6} {caps.hole:12} {'yes' if caps.stochastic else 'no':5} "
+              f"{'yes' if caps.needs_checkpoint else 'no':5} {ids}")
+    return 0
+
+
+def cmd_benchmark(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .benchmark import BenchmarkSpec, by_bucket, run_benchmark, summarize
+
+    ratio = tuple(float(v) for v in args.ratio.split(",")) if args.ratio else None
+    spec = BenchmarkSpec([m.strip() for m in args.methods.split(",") if m.strip()], args.data, args.split, args.size,
+                         args.masks, ratio, args.n, args.seed)  # type: ignore[arg-type]
+    df = run_benchmark(spec, args.out, progress=not args.quiet)
+    with pd.option_context("display.width", 200, "display.max_columns", 40, "display.precision", 5):
+        summary = summarize(df)
+        print(summary.to_string())
+        buckets = by_bucket(df)
+        if not buckets.empty:
+            print("\nper hole-ratio bucket:\n" + buckets.to_string())
+    if args.markdown:
+        Path(args.markdown).write_text(markdown_table(summary) + "\n")
+        print(f"markdown table written to {args.markdown}")
+    print(f"\nper-image results: {args.out}")
+    return 0
+
+
+def markdown_table(summary) -> str:
+    """Mean of each metric per method as a Markdown table (README)."""
+    cols = [c for c in summary.columns.get_level_values(0).unique() if c != "n"]
+    lines = ["| method | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
+    for method, row in summary.iterrows():
+        lines.append(f"| {method} | " + " | ".join(f"{row[(c, 'mean')]:.4g}" for c in cols) + " |")
+    return "\n".join(lines)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .training import Trainer
+
+    overrides = _parse_options(args.set)
+    trainer = Trainer(args.method, args.data, args.out, epochs=args.epochs, max_minutes=args.max_minutes,
+                      seed=args.seed, overrides=overrides)
+    trainer.run(resume=args.resume, progress=not args.quiet)
+    return 0
+
+
+def cmd_zoo(args: argparse.Namespace) -> int:
+    from . import zoo
+    from .checkpoints import write_card
+
+    if args.zoo_command == "list":
+        entries = zoo.load_catalog()
+        print(f"{'id':28} {'method':22} {'data':12} {'px':>4} {'MB':>6}  {'where':9} metrics")
+        for e in entries:
+            where, _ = zoo.locate(e)
+            size = sum(f["size"] for f in e.files.values()) / 2**20
+            metrics = ", ".join(f"{k}={v:.4g}" for k, v in e.metrics.items() if k in ("mse_hole_01", "maem_hole_pct"))
+            print(f"{e.id:28} {e.method:22} {e.dataset.split()[0]:12} {e.resolution:>4} {size:6.2f}  {where:9} {metrics}")
+        return 0
+    if args.zoo_command == "verify":
+        problems = zoo.verify_all()
+        for p in problems:
+            print("FAIL", p)
+        entries = zoo.load_catalog()
+        if not problems:
+            total = sum(f["size"] for e in entries for f in e.files.values())
+            print(f"zoo OK: {len(entries)} checkpoints, {total / 2**20:.2f} MB, every sha256 matches the catalog")
+        return 1 if problems else 0
+    if args.zoo_command == "pull":
+        entry = zoo.find_entry(args.id)
+        folder = zoo._hub_snapshot(entry, local_only=False, force=args.force)
+        assert folder is not None
+        zoo.verify_folder(entry, folder)
+        print(f"{args.id}: {folder}")
+        return 0
+    if args.zoo_command == "card":
+        entry = zoo.find_entry(args.id)
+        write_card(zoo.zoo_dir() / args.id, args.id, entry.repo_id)
+        zoo.refresh_hashes(args.id)
+        print(f"card regenerated: {zoo.zoo_dir() / args.id / 'README.md'} (catalog hashes refreshed)")
+        return 0
+    if args.zoo_command == "push":
+        from .hub import push
+
+        print(push(args.id, args.repo, overwrite_card=args.overwrite_card))
+        return 0
+    raise AssertionError(args.zoo_command)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="inpaint", description="Inpainting methods of the inpaint-zoo papers.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="inpaint one image or a folder")
+    run.add_argument("--method", default="telea")
+    run.add_argument("--checkpoint", help="zoo id or checkpoint folder (learned methods)")
+    run.add_argument("--image", help="image file or folder (default: the bundled sample photo)")
+    run.add_argument("--mask", help="mask file or folder (white = hole)")
+    run.add_argument("-o", "--output", default="outputs/inpainted.png", help="output file, or folder")
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--option", action="append", default=[], metavar="NAME=VALUE", help="method option")
+    run.set_defaults(func=cmd_run)
+
+    sub.add_parser("methods", help="table of methods and checkpoints").set_defaults(func=cmd_methods)
+
+    bench = sub.add_parser("benchmark", help="per-image metrics and latency, resumable")
+    bench.add_argument("--methods", required=True, help="comma-separated, NAME or NAME@CHECKPOINT")
+    bench.add_argument("--data", default="bundled", help="'bundled' or a folder/archive of images")
+    bench.add_argument("--split", default="val", choices=("all", "train", "val"))
+    bench.add_argument("--size", type=int, help="centre-crop and resize images to SIZE")
+    bench.add_argument("--masks", default="centre", help="centre|centre8|rect|blobs|strokes|quickdraw:PATH|files:PATH")
+    bench.add_argument("--ratio", help="hole-ratio range LOW,HIGH")
+    bench.add_argument("--n", type=int, help="number of images")
+    bench.add_argument("--seed", type=int, default=0)
+    bench.add_argument("--out", default="results/benchmark.csv")
+    bench.add_argument("--markdown", help="also write the summary as a Markdown table")
+    bench.add_argument("--quiet", action="store_true")
+    bench.set_defaults(func=cmd_benchmark)
+
+    train = sub.add_parser("train", help="train a learned method into a zoo folder")
+    train.add_argument("method")
+    train.add_argument("--data", help="data set path (default: the recipe's)")
+    train.add_argument("--out", required=True, help="checkpoint folder, e.g. zoo/l2ce-cifar10-32")
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--max-minutes", type=float)
+    train.add_argument("--resume", action="store_true")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a recipe value")
+    train.add_argument("--quiet", action="store_true")
+    train.set_defaults(func=cmd_train)
+
+    zoo = sub.add_parser("zoo", help="the model zoo")
+    zsub = zoo.add_subparsers(dest="zoo_command", required=True)
+    zsub.add_parser("list")
+    zsub.add_parser("verify")
+    pull = zsub.add_parser("pull")
+    pull.add_argument("id")
+    pull.add_argument("--force", action="store_true")
+    card = zsub.add_parser("card")
+    card.add_argument("id")
+    push = zsub.add_parser("push")
+    push.add_argument("id")
+    push.add_argument("--repo", required=True, help="ORG/NAME on the Hub")
+    push.add_argument("--overwrite-card", action="store_true", help="replace a different card on the Hub")
+    zoo.set_defaults(func=cmd_zoo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except InpaintError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: finished results are saved", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""Data set readers: image folders and archives (class sub-folders allowed), CIFAR-10, MNIST,
+face crops, deterministic splits, and a bundled evaluation set that needs no download.
+
+Readers return uint8 HxWx3 arrays, the same currency as :mod:`inpaint_core.images`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import cv2
+import numpy as np
+
+from .archive import iter_archive_files
+from .errors import DatasetError
+from .images import load_image
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".gif")
+
+#: Images that scikit-image ships: the default evaluation set, no download needed.
+BUNDLED = ("astronaut", "coffee", "chelsea", "rocket", "immunohistochemistry", "hubble_deep_field", "retina", "cat")
+
+
+@dataclass
+class ImageSet:
+    """An indexable set of uint8 RGB images with names and optional integer class labels."""
+
+    names: list[str]
+    labels: list[int]
+    classes: list[str]
+    _images: Sequence  # bytes to decode, or decoded arrays
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, index: int) -> np.ndarray:
+        item = self._images[index]
+        return item if isinstance(item, np.ndarray) else load_image(item).rgb
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return (self[i] for i in range(len(self)))
+
+    def subset(self, indices: Sequence[int]) -> "ImageSet":
+        return ImageSet([self.names[i] for i in indices], [self.labels[i] for i in indices], self.classes,
+                        [self._images[i] for i in indices])
+
+    def to_array(self) -> np.ndarray:
+        """Decode everything into one uint8 NxHxWx3 array (all images must share a size)."""
+        if len(self) == 0:
+            raise DatasetError("The image set is empty.")
+        return np.stack([self[i] for i in range(len(self))])
+
+
+def open_images(path: str | Path) -> ImageSet:
+    """Read a folder or a .tar/.tar.gz/.zip of images; the parent folder name is the class."""
+    path = Path(path)
+    files = sorted(iter_archive_files(path, IMAGE_SUFFIXES))
+    if not files:
+        raise DatasetError(f"No images found in '{path}'. Expected a folder or archive of PNG/JPEG files.")
+    parents = [name.rsplit("/", 1)[0] if "/" in name else "" for name, _ in files]
+    classes = sorted(set(parents))
+    index = {c: i for i, c in enumerate(classes)}
+    return ImageSet([n for n, _ in files], [index[p] for p in parents], classes, [d for _, d in files])
+
+
+class _CifarUnpickler(pickle.Unpickler):
+    """CIFAR-10's python batches are pickles: allow only plain containers and numpy arrays."""
+
+    ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy._core.multiarray", "scalar"),
+        ("_codecs", "encode"),
+    }
+
+    def find_class(self, module: str, name: str):  # noqa: D401 - pickle API
+        if (module, name) not in self.ALLOWED:
+            raise DatasetError(f"Refusing to unpickle {module}.{name}: not a CIFAR-10 batch file.")
+        return super().find_class(module, name)
+
+
+def read_cifar_batches(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """Read the official ``cifar-10-batches-py`` files (folder or archive): (N x 32x32x3 uint8, labels)."""
+    images, labels = [], []
+    for name, data in iter_archive_files(path):
+        base = name.rsplit("/", 1)[-1]
+        if not (base.startswith("data_batch") or base == "test_batch"):
+            continue
+        batch = _CifarUnpickler(io.BytesIO(data), encoding="bytes").load()
+        raw = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+        images.append(raw)
+        labels.append(np.asarray(batch[b"labels"], dtype=np.int64))
+    if not images:
+        raise DatasetError(f"No CIFAR-10 python batches (data_batch_*, test_batch) in '{path}'.")
+    return np.concatenate(images), np.concatenate(labels)
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """Read an MNIST idx file (optionally gzipped) into a numpy array of its declared shape."""
+    raw = Path(path).read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+        raise DatasetError(f"'{path}' is not an idx file (bad magic number).")
+    dtypes = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+    if raw[2] not in dtypes:
+        raise DatasetError(f"'{path}' has an unknown idx data type 0x{raw[2]:02x}.")
+    ndim = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    data = np.frombuffer(raw, dtype=dtypes[raw[2]], offset=4 + 4 * ndim)
+    if data.size != int(np.prod(shape)):
+        raise DatasetError(f"'{path}' is truncated: header says {shape}, found {data.size} values.")
+    return data.reshape(shape)
+
+
+def centre_crop_resize(image: np.ndarray, size: int) -> np.ndarray:
+    """Square centre crop, then area-resize to ``size`` (face crops, bundled photos)."""
+    h, w = image.shape[:2]
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    crop = image[top : top + side, left : left + side]
+    if side == size:
+        return np.ascontiguousarray(crop)
+    interp = cv2.INTER_AREA if side > size else cv2.INTER_CUBIC
+    return cv2.resize(crop, (size, size), interpolation=interp)
+
+
+def random_crop(image: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    h, w = image.shape[:2]
+    if h < size or w < size:
+        image = centre_crop_resize(image, max(size, min(h, w)))
+        h, w = image.shape[:2]
+    top, left = int(rng.integers(0, h - size + 1)), int(rng.integers(0, w - size + 1))
+    return np.ascontiguousarray(image[top : top + size, left : left + size])
+
+
+def train_val_split(names: Sequence[str], labels: Sequence[int], val_fraction: float = 0.1) -> tuple[list[int], list[int]]:
+    """Deterministic split: in each class, the last ``val_fraction`` of the names in sorted order
+    is validation (for CIFAR-10's 5,000 per class: the last 500)."""
+    by_class: dict[int, list[int]] = {}
+    for i in sorted(range(len(names)), key=lambda i: names[i]):
+        by_class.setdefault(labels[i], []).append(i)
+    train, val = [], []
+    for members in by_class.values():
+        n_val = int(round(len(members) * val_fraction))
+        cut = len(members) - n_val
+        train += members[:cut]
+        val += members[cut:]
+    return sorted(train), sorted(val)
+
+
+def bundled_images(size: int | None = None) -> ImageSet:
+    """scikit-image's sample photos (RGB ones, gray ones as RGB), centre-cropped to ``size``."""
+    from skimage import data as skdata
+
+    names, images = [], []
+    for name in BUNDLED:
+        img = load_image(np.asarray(getattr(skdata, name)())).rgb
+        images.append(img if size is None else centre_crop_resize(img, size))
+        names.append(name)
+    return ImageSet(names, [0] * len(names), [""], images)
+
+
+def load_split(spec: str | Path, split: str = "val", size: int | None = None, val_fraction: float = 0.1) -> ImageSet:
+    """Resolve a data spec (``bundled`` or a path) and a split (``all``, ``train``, ``val``)."""
+    if str(spec) == "bundled":
+        return bundled_images(size)
+    images = open_images(spec)
+    if split != "all":
+        train, val = train_val_split(images.names, images.labels, val_fraction)
+        images = images.subset(val if split == "val" else train)
+    if size is not None:
+        images = ImageSet(images.names, images.labels, images.classes, _Resized(images, size))
+    return images
+
+
+class _Resized(Sequence):
+    def __init__(self, base: ImageSet, size: int) -> None:
+        self.base, self.size = base, size
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return centre_crop_resize(self.base[i], self.size)
+
+
+def cached_array(spec: str | Path, split: str, size: int | None, cache_dir: str | Path | None = None) -> np.ndarray:
+    """Decode a split once into uint8 NxHxWx3 and keep it in a git-ignored cache (training speed)."""
+    path = Path(spec)
+    stamp = f"{path.resolve()}|{path.stat().st_size}|{path.stat().st_mtime_ns}|{split}|{size}"
+    key = hashlib.sha256(stamp.encode()).hexdigest()[:16]
+    cache = Path(cache_dir or Path.home() / ".cache" / "inpaint-zoo" / "arrays")
+    file = cache / f"{path.name.split('.')[0]}-{split}-{size}-{key}.npy"
+    if file.exists():
+        return np.load(file, allow_pickle=False)
+    array = load_split(spec, split, size).to_array()
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = file.with_suffix(".tmp.npy")
+    np.save(tmp, array, allow_pickle=False)
+    tmp.replace(file)
+    return array

@@ -1,0 +1,171 @@
+"""The one conversion point for images.
+
+Everything outside the package speaks uint8 HxWx3 (plus an optional uint8 alpha that is put back on
+output); everything inside speaks float32 HxWx3 in [0, 1]. Decoding quirks (EXIF rotation, 16-bit,
+palettes, grayscale, transparency) are handled here once so that no method has to care.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Union
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import ImageReadError, ImageTooLargeError
+
+ImageSource = Union[str, os.PathLike, bytes, Image.Image, np.ndarray]
+
+#: Default pixel limit; override per call or with the INPAINT_MAX_PIXELS environment variable.
+DEFAULT_MAX_PIXELS = 40_000_000
+
+
+def max_pixels_limit(max_pixels: int | None = None) -> int:
+    if max_pixels is not None:
+        return int(max_pixels)
+    return int(os.environ.get("INPAINT_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+
+
+@dataclass
+class RGBImage:
+    """A decoded image: ``rgb`` uint8 HxWx3 and ``alpha`` uint8 HxW or None."""
+
+    rgb: np.ndarray
+    alpha: np.ndarray | None = None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.rgb.shape[:2]
+
+    def with_rgb(self, rgb: np.ndarray) -> np.ndarray:
+        """Re-attach the original alpha to new RGB content (HxWx4 when there was an alpha)."""
+        if self.alpha is None:
+            return rgb
+        return np.dstack([rgb, self.alpha])
+
+
+def _check_size(width: int, height: int, max_pixels: int | None, what: str) -> None:
+    limit = max_pixels_limit(max_pixels)
+    if width * height > limit:
+        raise ImageTooLargeError(
+            f"{what} is {width}x{height} = {width * height:,} pixels, above the limit of {limit:,}. "
+            "Downscale it first, or raise the limit with max_pixels=... / INPAINT_MAX_PIXELS."
+        )
+
+
+def _describe(src: ImageSource) -> str:
+    if isinstance(src, (str, os.PathLike)):
+        return f"'{os.fspath(src)}'"
+    return f"the {type(src).__name__} input"
+
+
+def open_pil(src: ImageSource, max_pixels: int | None = None) -> Image.Image:
+    """Open and fully decode with Pillow, EXIF orientation applied; clear errors for bad files."""
+    what = _describe(src)
+    if isinstance(src, Image.Image):
+        img = src
+    else:
+        try:
+            if isinstance(src, (bytes, bytearray)):
+                img = Image.open(io.BytesIO(src))
+            else:
+                path = Path(src)
+                if not path.is_file():
+                    raise ImageReadError(f"No image file at {what}: check the path.")
+                img = Image.open(path)
+        except (UnidentifiedImageError, OSError) as exc:
+            raise ImageReadError(
+                f"Cannot read {what} as an image ({exc}). Use a PNG, JPEG, WebP, BMP or TIFF file."
+            ) from exc
+    _check_size(img.width, img.height, max_pixels, f"Image {what}")
+    try:
+        img.load()
+        img = ImageOps.exif_transpose(img)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise ImageReadError(
+            f"Cannot decode {what}: the file is damaged or truncated ({exc}). Re-export or re-download it."
+        ) from exc
+    return img
+
+
+def _sixteen_bit_to_uint8(arr: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(arr.astype(np.float64) / 257.0), 0, 255).astype(np.uint8)
+
+
+def _pil_to_rgb(img: Image.Image) -> RGBImage:
+    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        arr = np.asarray(img)
+        gray = _sixteen_bit_to_uint8(arr) if arr.max(initial=0) > 255 or img.mode != "I" else arr.astype(np.uint8)
+        return RGBImage(np.repeat(gray[..., None], 3, axis=2))
+    if img.mode == "F":
+        gray = np.clip(np.asarray(img), 0, 255).astype(np.uint8)
+        return RGBImage(np.repeat(gray[..., None], 3, axis=2))
+    has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+    if has_alpha:
+        rgba = np.asarray(img.convert("RGBA"))
+        return RGBImage(np.ascontiguousarray(rgba[..., :3]), np.ascontiguousarray(rgba[..., 3]))
+    return RGBImage(np.asarray(img.convert("RGB")).copy())
+
+
+def array_to_rgb(arr: np.ndarray) -> RGBImage:
+    """Normalise an in-memory array (gray, RGB, RGBA; uint8, uint16 or float in [0,1]) to uint8 RGB."""
+    arr = np.asarray(arr)
+    if arr.dtype == bool or arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (1, 3, 4)):
+        raise ImageReadError(
+            f"An image array must be HxW, HxWx3 or HxWx4 of uint8/uint16/float, got {arr.shape} {arr.dtype}."
+        )
+    if arr.dtype == np.uint16:
+        arr = _sixteen_bit_to_uint8(arr)
+    elif np.issubdtype(arr.dtype, np.floating):
+        if not np.isfinite(arr).all():
+            raise ImageReadError("The image array contains NaN or infinite values.")
+        if arr.min() < 0 or arr.max() > 1:
+            raise ImageReadError("A float image array must lie in [0, 1]; scale it or pass uint8 instead.")
+        arr = to_uint8(arr)
+    elif arr.dtype != np.uint8:
+        if arr.min() < 0 or arr.max() > 255:
+            raise ImageReadError(f"Integer image values must lie in [0, 255], got {arr.min()}..{arr.max()}.")
+        arr = arr.astype(np.uint8)
+    if arr.ndim == 2:
+        arr = arr[..., None]
+    if arr.shape[2] == 1:
+        return RGBImage(np.repeat(arr, 3, axis=2))
+    if arr.shape[2] == 4:
+        return RGBImage(np.ascontiguousarray(arr[..., :3]), np.ascontiguousarray(arr[..., 3]))
+    return RGBImage(np.ascontiguousarray(arr))
+
+
+def load_image(src: ImageSource | RGBImage, max_pixels: int | None = None) -> RGBImage:
+    """Decode any supported source into :class:`RGBImage` (uint8), enforcing the pixel limit."""
+    if isinstance(src, RGBImage):
+        rgb = src
+    elif isinstance(src, np.ndarray):
+        rgb = array_to_rgb(src)
+    else:
+        rgb = _pil_to_rgb(open_pil(src, max_pixels))
+    h, w = rgb.shape
+    if h == 0 or w == 0:
+        raise ImageReadError("The image is empty (zero width or height).")
+    _check_size(w, h, max_pixels, "The image")
+    return rgb
+
+
+def to_float(rgb: np.ndarray) -> np.ndarray:
+    """uint8 -> float32 in [0, 1]."""
+    return rgb.astype(np.float32) / np.float32(255.0)
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """float in [0, 1] -> uint8, rounded and clipped."""
+    return np.clip(np.rint(np.asarray(image, dtype=np.float32) * 255.0), 0, 255).astype(np.uint8)
+
+
+def save_image(path: str | os.PathLike, image: np.ndarray) -> None:
+    """Write uint8 HxWx3 / HxWx4; PNG (lossless) unless the suffix asks otherwise."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.asarray(image, dtype=np.uint8)).save(path)

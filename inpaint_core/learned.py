@@ -1,0 +1,73 @@
+"""Base class for methods backed by trained PyTorch networks, with the hooks the trainer calls.
+
+A learned method sets ``network_class`` (a ``PyTorchModelHubMixin`` module saved in
+``model.safetensors``), a default ``recipe``, and ``loss``; GAN-style methods override
+``build_networks``/``train_step``. The generic trainer in :mod:`inpaint_core.training` does the rest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from torch import nn
+
+from .checkpoints import META_KEY, load_network, read_config
+from .methods.base import Method
+
+
+def to_tensor(image: np.ndarray, mask: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """float32 HxWx3 and bool HxW -> 1x3xHxW float and 1x1xHxW float (1 = hole)."""
+    x = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))[None]
+    m = torch.from_numpy(mask.astype(np.float32))[None, None]
+    return x, m
+
+
+def to_image(x: torch.Tensor) -> np.ndarray:
+    return x[0].detach().clamp(0, 1).permute(1, 2, 0).cpu().numpy().astype(np.float32)
+
+
+class TorchMethod(Method):
+    network_class: ClassVar[type[nn.Module]]
+    recipe: ClassVar[dict[str, Any]] = {}
+    inference_network: ClassVar[str] = "net"
+
+    def __init__(self, checkpoint: Path | None = None, network: nn.Module | None = None, **defaults: Any) -> None:
+        super().__init__(checkpoint, **defaults)
+        if network is None:
+            assert checkpoint is not None, "a learned method needs a checkpoint folder or a network"
+            network = load_network(self.network_class, checkpoint)
+        self.net = network.eval()
+        self.meta = read_config(checkpoint).get(META_KEY, {}) if checkpoint else {}
+
+    # -- training hooks -----------------------------------------------------------------------------
+    @classmethod
+    def build_networks(cls, recipe: dict[str, Any]) -> dict[str, nn.Module]:
+        return {cls.inference_network: cls.network_class(**recipe.get("network", {}))}
+
+    @classmethod
+    def build_optimizers(cls, nets: dict[str, nn.Module], recipe: dict[str, Any]) -> dict[str, torch.optim.Optimizer]:
+        betas = tuple(recipe.get("betas", (0.9, 0.999)))
+        return {name: torch.optim.Adam(net.parameters(), lr=recipe["lr"], betas=betas) for name, net in nets.items()}
+
+    @classmethod
+    def loss(cls, net: nn.Module, images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+        """Training loss on a batch: images Bx3xHxW in [0,1], masks Bx1xHxW (1 = hole)."""
+        raise NotImplementedError
+
+    @classmethod
+    def train_step(cls, nets: dict[str, nn.Module], opts: dict[str, torch.optim.Optimizer], images: torch.Tensor,
+                   masks: torch.Tensor, step: int, recipe: dict[str, Any]) -> dict[str, float]:
+        net, opt = nets[cls.inference_network], opts[cls.inference_network]
+        loss = cls.loss(net, images, masks)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return {"loss": float(loss.detach())}
+
+    @classmethod
+    @torch.no_grad()
+    def validation_loss(cls, net: nn.Module, images: torch.Tensor, masks: torch.Tensor) -> float:
+        return float(cls.loss(net, images, masks))

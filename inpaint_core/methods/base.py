@@ -1,0 +1,162 @@
+"""The one interface every inpainting method implements.
+
+A method subclasses :class:`Method`, declares its :class:`Capabilities` and options, and
+implements :meth:`Method.fill` on float32 images at its native size. Conversion of user inputs,
+the size pipeline, timing, and the bit-exact paste-back live in :meth:`Method.inpaint`, once.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..errors import InpaintError
+from ..images import ImageSource, RGBImage, load_image, to_float, to_uint8
+from ..masks import load_mask
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a method can do, read by the pipeline, the CLI table, the app and the dashboard."""
+
+    native_size: int | None = None  # side of the square input of a fixed-size model; None = any size
+    size_multiple: int = 1  # fully convolutional models: input padded to this multiple
+    centre_hole: int | None = None  # fixed-hole models: side of the centre hole at native size
+    stochastic: bool = False
+    log_likelihood: bool = False
+    needs_checkpoint: bool = False
+    references: bool = False  # accepts auxiliary reference images
+
+    @property
+    def fully_convolutional(self) -> bool:
+        return self.native_size is None
+
+    @property
+    def hole(self) -> str:
+        return f"centre {self.centre_hole}x{self.centre_hole}" if self.centre_hole else "any"
+
+
+@dataclass(frozen=True)
+class Option:
+    """A per-call option a method accepts, with what the app needs to render a control for it."""
+
+    default: Any
+    help: str
+    choices: tuple | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def check(self, name: str, value: Any) -> Any:
+        if value is None:
+            return self.default
+        if isinstance(self.default, bool):
+            return bool(value)
+        if isinstance(self.default, (int, float)) and not isinstance(value, (int, float)):
+            try:
+                value = type(self.default)(value)
+            except (TypeError, ValueError) as exc:
+                raise InpaintError(f"Option '{name}' must be a number, got {value!r}.") from exc
+        if isinstance(self.default, int) and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if self.choices is not None and value not in self.choices:
+            raise InpaintError(f"Option '{name}' must be one of {self.choices}, got {value!r}.")
+        if self.minimum is not None and value < self.minimum or self.maximum is not None and value > self.maximum:
+            raise InpaintError(f"Option '{name}' must lie in [{self.minimum}, {self.maximum}], got {value!r}.")
+        return value
+
+
+@dataclass
+class Fill:
+    """What :meth:`Method.fill` returns at native size: float32 HxWx3 in [0, 1] plus extras."""
+
+    image: np.ndarray
+    log_likelihood: float | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    """What users get: uint8 image (alpha re-attached), run time and optional likelihood/extras."""
+
+    image: np.ndarray
+    seconds: float
+    log_likelihood: float | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+    message: str | None = None
+
+
+class Method:
+    """Base class. Subclasses set ``name``, ``description``, ``capabilities``, ``options``."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    paper: ClassVar[str] = ""
+    capabilities: ClassVar[Capabilities] = Capabilities()
+    options: ClassVar[dict[str, Option]] = {}
+
+    def __init__(self, checkpoint: Path | None = None, **defaults: Any) -> None:
+        self.checkpoint = checkpoint
+        self.defaults = self.check_options(defaults)
+
+    # -- to implement -------------------------------------------------------------------------
+    def fill(self, image: np.ndarray, mask: np.ndarray, rng: np.random.Generator, **options: Any) -> Fill:
+        """Fill ``mask`` (True = hole) in ``image`` (float32, hole pixels zeroed) at native size."""
+        raise NotImplementedError
+
+    # -- provided -------------------------------------------------------------------------------
+    @classmethod
+    def check_options(cls, given: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(given) - set(cls.options))
+        if unknown:
+            known = ", ".join(cls.options) or "none"
+            raise InpaintError(f"Method '{cls.name}' has no option {', '.join(unknown)}; its options are: {known}.")
+        return {k: cls.options[k].check(k, v) for k, v in given.items()}
+
+    def resolved_options(self, given: dict[str, Any]) -> dict[str, Any]:
+        merged = {k: spec.default for k, spec in self.options.items()}
+        merged.update(self.defaults)
+        merged.update(self.check_options({k: v for k, v in given.items() if v is not None}))
+        return merged
+
+    def inpaint(
+        self,
+        image: ImageSource | RGBImage,
+        mask: ImageSource,
+        *,
+        seed: int | None = None,
+        references: list[ImageSource] | None = None,
+        **options: Any,
+    ) -> Result:
+        """Fill the hole of ``image``; pixels outside the hole come back bit-exact."""
+        from ..pipeline import run_pipeline
+
+        start = time.perf_counter()
+        rgb = load_image(image)
+        hole = load_mask(mask, rgb.shape)
+        if not hole.any():
+            message = "The mask has no hole: the image is returned unchanged."
+            warnings.warn(message, stacklevel=2)
+            return Result(rgb.with_rgb(rgb.rgb.copy()), time.perf_counter() - start, message=message)
+        opts = self.resolved_options(options)
+        if references:
+            if not self.capabilities.references:
+                raise InpaintError(f"Method '{self.name}' does not use reference images; remove them or pick Sim-k.")
+            opts["references"] = [to_float(load_image(r).rgb) for r in references]
+        rng = np.random.default_rng(seed)
+        filled, out, info = run_pipeline(self, to_float(rgb.rgb), hole, rng, opts)
+        result = np.where(hole[..., None], to_uint8(filled), rgb.rgb)
+        extras = {**out.extras, **info}
+        return Result(rgb.with_rgb(result), time.perf_counter() - start, out.log_likelihood, extras)
+
+    def sample(self, image: ImageSource, mask: ImageSource, n: int, *, seed: int | None = None, **options: Any) -> list[Result]:
+        """``n`` fills from independent seeds, most likely first when likelihoods exist."""
+        seeds = np.random.SeedSequence(seed).spawn(n)
+        results = [self.inpaint(image, mask, seed=int(s.generate_state(1)[0]), **options) for s in seeds]
+        if all(r.log_likelihood is not None for r in results):
+            results.sort(key=lambda r: -float(r.log_likelihood))  # type: ignore[arg-type]
+        return results

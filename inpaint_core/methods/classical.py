@@ -1,0 +1,48 @@
+"""Classical baselines: OpenCV's Telea and Navier-Stokes, scikit-image's biharmonic inpainting."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from skimage.restoration import inpaint_biharmonic
+
+from ..images import to_float, to_uint8
+from .base import Capabilities, Method, Option
+from .registry import register_method
+
+
+class _OpenCV(Method):
+    flag: int
+    capabilities = Capabilities()
+    options = {"radius": Option(3, "neighbourhood radius in pixels", minimum=1, maximum=50)}
+
+    def fill(self, image, mask, rng, radius=3):
+        out = cv2.inpaint(to_uint8(image), mask.astype(np.uint8), float(radius), self.flag)
+        return to_float(out)
+
+
+@register_method
+class Telea(_OpenCV):
+    name = "telea"
+    description = "OpenCV fast-marching inpainting (Telea 2004); no training, any size."
+    paper = "Telea, An image inpainting technique based on the fast marching method, 2004"
+    flag = cv2.INPAINT_TELEA
+
+
+@register_method
+class NavierStokes(_OpenCV):
+    name = "navier-stokes"
+    description = "OpenCV Navier-Stokes inpainting (Bertalmio 2001); no training, any size."
+    paper = "Bertalmio et al., Navier-Stokes, fluid dynamics, and image and video inpainting, 2001"
+    flag = cv2.INPAINT_NS
+
+
+@register_method
+class Biharmonic(Method):
+    name = "biharmonic"
+    description = "scikit-image biharmonic inpainting: smooth fill solving a biharmonic equation."
+    paper = "Damelin and Hoang, On surface completion and image inpainting by biharmonic functions, 2018"
+    capabilities = Capabilities()
+
+    def fill(self, image, mask, rng):
+        return inpaint_biharmonic(image, mask, channel_axis=-1).astype(np.float32)

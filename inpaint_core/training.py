@@ -1,0 +1,251 @@
+"""Generic trainer for learned methods: ``inpaint train METHOD --data PATH --out zoo/ID``.
+
+Resumable (networks, optimisers, EMA, RNG and position saved as safetensors + JSON in
+``OUT/.training/``), bounded by epochs or minutes, logging losses and validation loss to
+``OUT/training_log.csv``, and finishing with an evaluation on the held-out split whose numbers go
+into ``config.json``, the model card and the zoo catalog.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from tqdm import tqdm
+
+from .checkpoints import RECIPE, save_network, update_meta, write_card
+from .datasets import cached_array, load_split
+from .errors import InpaintError
+from .learned import TorchMethod
+from .maskgen import make_mask_generator
+from .methods.registry import get_method_class
+
+STATE_DIR = ".training"
+
+
+def git_revision() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=Path(__file__).parent, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _flatten_optimizer(prefix: str, opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict]:
+    state = opt.state_dict()
+    tensors, plain = {}, {"param_groups": state["param_groups"], "state": {}}
+    for idx, values in state["state"].items():
+        plain["state"][str(idx)] = {}
+        for key, value in values.items():
+            if torch.is_tensor(value):
+                tensors[f"{prefix}.{idx}.{key}"] = value.contiguous()
+            else:
+                plain["state"][str(idx)][key] = value
+    return tensors, plain
+
+
+def _restore_optimizer(prefix: str, opt: torch.optim.Optimizer, tensors: dict[str, torch.Tensor], plain: dict) -> None:
+    state: dict[int, dict[str, Any]] = {}
+    for idx, values in plain["state"].items():
+        state[int(idx)] = dict(values)
+    for name, value in tensors.items():
+        if name.startswith(prefix + "."):
+            idx, key = name[len(prefix) + 1 :].split(".", 1)
+            state.setdefault(int(idx), {})[key] = value
+    opt.load_state_dict({"state": state, "param_groups": plain["param_groups"]})
+
+
+class Trainer:
+    def __init__(self, method: str, data: str | None, out: str | Path, *, epochs: int | None = None,
+                 max_minutes: float | None = None, seed: int = 0, overrides: dict[str, Any] | None = None) -> None:
+        cls = get_method_class(method)
+        if not issubclass(cls, TorchMethod):
+            raise InpaintError(f"Method '{method}' has nothing to train.")
+        self.cls = cls
+        self.recipe = {**cls.recipe, **(overrides or {})}
+        if data:
+            self.recipe["data"] = data
+        if epochs is not None:
+            self.recipe["epochs"] = epochs
+        if max_minutes is not None:
+            self.recipe["max_minutes"] = max_minutes
+        self.recipe["seed"] = seed
+        self.out = Path(out)
+        self.state_dir = self.out / STATE_DIR
+        self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        torch.set_num_threads(os.cpu_count() or 1)
+
+    # -- state -------------------------------------------------------------------------------------
+    def _save_state(self, nets, opts, ema, progress: dict[str, Any]) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        tensors: dict[str, torch.Tensor] = {}
+        plain: dict[str, Any] = {"progress": progress, "optimizers": {}, "recipe": self.recipe}
+        for name, net in nets.items():
+            tensors.update({f"net.{name}.{k}": v.detach().cpu().contiguous() for k, v in net.state_dict().items()})
+        for name, opt in opts.items():
+            t, p = _flatten_optimizer(f"opt.{name}", opt)
+            tensors.update({k: v.cpu() for k, v in t.items()})
+            plain["optimizers"][name] = p
+        if ema is not None:
+            tensors.update({f"ema.{k}": v.detach().cpu().contiguous() for k, v in ema.state_dict().items()})
+        tensors["rng.torch"] = torch.get_rng_state()
+        for suffix in (".safetensors", ".json"):
+            (self.state_dir / f"state{suffix}.tmp").unlink(missing_ok=True)
+        save_file(tensors, str(self.state_dir / "state.safetensors.tmp"))
+        (self.state_dir / "state.json.tmp").write_text(json.dumps(plain))
+        os.replace(self.state_dir / "state.safetensors.tmp", self.state_dir / "state.safetensors")
+        os.replace(self.state_dir / "state.json.tmp", self.state_dir / "state.json")
+
+    def _load_state(self, nets, opts, ema) -> dict[str, Any]:
+        tensors = load_file(str(self.state_dir / "state.safetensors"))
+        plain = json.loads((self.state_dir / "state.json").read_text())
+        for name, net in nets.items():
+            prefix = f"net.{name}."
+            net.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}, strict=True)
+        for name, opt in opts.items():
+            _restore_optimizer(f"opt.{name}", opt, tensors, plain["optimizers"][name])
+        if ema is not None:
+            ema.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("ema.")}, strict=True)
+        torch.set_rng_state(tensors["rng.torch"])
+        return plain["progress"]
+
+    # -- loop ---------------------------------------------------------------------------------------
+    def _batch_masks(self, gen, n: int, size: int, rng: np.random.Generator) -> torch.Tensor:
+        masks = np.stack([gen(size, size, rng) for _ in range(n)])
+        return torch.from_numpy(masks.astype(np.float32))[:, None]
+
+    @staticmethod
+    def _images(array: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(array).permute(0, 3, 1, 2).float().div_(255.0)
+
+    def run(self, resume: bool = False, progress: bool = True) -> Path:
+        r = self.recipe
+        seed = int(r["seed"])
+        torch.manual_seed(seed)
+        train = cached_array(r["data"], "train", r["size"])
+        val = cached_array(r["data"], "val", r["size"])
+        val_sub = val[np.random.default_rng(seed).permutation(len(val))[: r.get("val_images", 1000)]]
+        gen = make_mask_generator(r["masks"])
+        nets = {k: v.to(self.device) for k, v in self.cls.build_networks(r).items()}
+        opts = self.cls.build_optimizers(nets, r)
+        main = nets[self.cls.inference_network]
+        ema = copy.deepcopy(main).requires_grad_(False) if r.get("ema") else None
+        val_masks = self._batch_masks(gen, len(val_sub), r["size"], np.random.default_rng(seed + 1)).to(self.device)
+        val_images = self._images(val_sub).to(self.device)
+
+        state = {"epoch": 0, "batch": 0, "step": 0, "seconds": 0.0, "best_val": float("inf")}
+        log_path = self.out / "training_log.csv"
+        if resume and (self.state_dir / "state.json").exists():
+            state = self._load_state(nets, opts, ema)
+            print(f"resumed at epoch {state['epoch']}, batch {state['batch']}, step {state['step']}")
+        elif log_path.exists():
+            log_path.unlink()
+        self.out.mkdir(parents=True, exist_ok=True)
+        best = self._evaluation_net(main, ema)
+        best_path = self.state_dir / "best.safetensors"
+        if best_path.exists():
+            best.load_state_dict(load_file(str(best_path)))
+
+        bs, epochs = r["batch_size"], r.get("epochs", 10**9)
+        budget = 60 * r["max_minutes"] if r.get("max_minutes") else float("inf")
+        started = time.perf_counter() - state["seconds"]
+        last_save = time.perf_counter()
+        out_of_time = False
+        per_epoch = len(train) // bs
+        with open(log_path, "a", newline="") as log_file:
+            log = csv.writer(log_file)
+            if log_file.tell() == 0:
+                log.writerow(["epoch", "step", "minutes", "train_loss", "val_loss"])
+            while state["epoch"] < epochs and not out_of_time:
+                order = np.random.default_rng([seed, state["epoch"]]).permutation(len(train))
+                mask_rng = np.random.default_rng([seed, state["epoch"], 7])
+                for _ in range(state["batch"]):  # keep the mask stream aligned after a resume
+                    self._batch_masks(gen, bs, r["size"], mask_rng)
+                bar = tqdm(range(state["batch"], per_epoch), desc=f"epoch {state['epoch'] + 1}/{epochs}",
+                           disable=not progress, leave=False)
+                losses = []
+                for b in bar:
+                    x = self._images(train[order[b * bs : (b + 1) * bs]]).to(self.device)
+                    m = self._batch_masks(gen, len(x), r["size"], mask_rng).to(self.device)
+                    for net in nets.values():
+                        net.train()
+                    logs = self.cls.train_step(nets, opts, x, m, state["step"], r)
+                    if ema is not None:
+                        with torch.no_grad():
+                            for pe, pm in zip(ema.parameters(), main.parameters()):
+                                pe.lerp_(pm, 1 - r["ema"])
+                    losses.append(logs["loss"])
+                    state["step"] += 1
+                    state["batch"] = b + 1
+                    bar.set_postfix(loss=f"{logs['loss']:.5f}")
+                    state["seconds"] = time.perf_counter() - started
+                    if state["seconds"] > budget:
+                        out_of_time = True
+                        break
+                    if time.perf_counter() - last_save > 120:
+                        self._save_state(nets, opts, ema, state)
+                        last_save = time.perf_counter()
+                if not out_of_time:
+                    state["epoch"] += 1
+                    state["batch"] = 0
+                evaluated = self._evaluation_net(main, ema).eval()
+                val_loss = self.cls.validation_loss(evaluated, val_images, val_masks)
+                log.writerow([state["epoch"], state["step"], round(state["seconds"] / 60, 2),
+                              float(np.mean(losses)) if losses else "", val_loss])
+                log_file.flush()
+                if progress:
+                    print(f"epoch {state['epoch']} step {state['step']}: train {np.mean(losses) if losses else float('nan'):.5f}"
+                          f" val {val_loss:.5f} ({state['seconds'] / 60:.1f} min)", flush=True)
+                if val_loss < state["best_val"]:  # early stopping: keep the best validation weights
+                    state["best_val"] = val_loss
+                    best.load_state_dict(evaluated.state_dict())
+                    self.state_dir.mkdir(parents=True, exist_ok=True)
+                    save_file({k: v.contiguous() for k, v in best.state_dict().items()}, str(best_path))
+                self._save_state(nets, opts, ema, state)
+                last_save = time.perf_counter()
+        return self._finish(best.cpu().eval(), state)
+
+    @staticmethod
+    def _evaluation_net(main, ema):
+        return ema if ema is not None else main
+
+    def _finish(self, net: torch.nn.Module, state: dict[str, Any]) -> Path:
+        from .benchmark import SUMMARY_METRICS, evaluate_method
+        from .zoo import register, zoo_dir
+
+        r = self.recipe
+        r["command"] = (f"inpaint train {self.cls.name} --data {r['data']} --out zoo/{self.out.name} "
+                        f"--epochs {r.get('epochs')} --seed {r['seed']}")
+        images = load_split(r["data"], "val", r["size"])
+        n_eval = min(r.get("eval_images", 1000), len(images))
+        meta = {
+            "method": self.cls.name, "description": self.cls.description, "paper": self.cls.paper,
+            "dataset": r["dataset"], "dataset_id": r.get("dataset_id"), "resolution": r["size"],
+            "validation_split": f"last 10% of each class in sorted order ({len(images)} images); metrics on {n_eval}",
+            "evaluation_protocol": f"masks={r['eval_masks']}, seed={r['seed']}, {n_eval} validation images, "
+                                   "MSE/L2 on [0,1] (L2 also on [0,255]), MAEM in %, ms per image on this CPU",
+            "seed": r["seed"], "git_revision": git_revision(), "reductions": r.get("reductions", ""),
+            "training": {"minutes": round(state["seconds"] / 60, 1), "steps": state["step"], "epochs": state["epoch"],
+                         "device": f"{self.device.type} ({torch.get_num_threads()} threads)"},
+        }
+        save_network(net, self.out, meta, fp16=r.get("fp16", True))
+        (self.out / RECIPE).write_text(json.dumps(r, indent=2, sort_keys=True) + "\n")
+        # evaluate what was saved (fp16 weights included), not the in-memory network
+        rows = list(evaluate_method(self.cls(checkpoint=self.out), images, r["eval_masks"], n=n_eval, seed=r["seed"]))
+        metrics = {k: float(np.mean([row[k] for row in rows])) for k in SUMMARY_METRICS}
+        metrics["best_val_loss"] = state["best_val"]
+        update_meta(self.out, validation_metrics=metrics)
+        write_card(self.out, self.out.name, f"inpaint-zoo/{self.out.name}")
+        if self.out.resolve().parent == zoo_dir().resolve():
+            register(self.out, self.cls.name, r["dataset"], r["size"], metrics)
+        print(json.dumps(metrics, indent=2))
+        return self.out
