@@ -60,7 +60,10 @@ def l2_paper(pred: np.ndarray, target: np.ndarray, mask: np.ndarray | None = Non
 
 def psnr(pred: np.ndarray, target: np.ndarray) -> float:
     """PSNR in dB over the whole image on [0, 1]; inf for identical images."""
-    return float(peak_signal_noise_ratio(_float(target), _float(pred), data_range=1.0))
+    p, t = _float(pred), _float(target)
+    if np.array_equal(p, t):
+        return float("inf")
+    return float(peak_signal_noise_ratio(t, p, data_range=1.0))
 
 
 def ssim(pred: np.ndarray, target: np.ndarray) -> float:

@@ -61,7 +61,7 @@ class L2ContextEncoder(TorchMethod):
     recipe = {
         "data": "../shared/datasets/cifar10/train-jpg.tar.gz", "dataset_id": "cifar10",
         "dataset": "CIFAR-10 train split (JPEG re-encoding), 45,000 images", "size": 32, "masks": "centre8",
-        "batch_size": 128, "lr": 2e-4, "epochs": 30, "ema": 0.999, "network": {"width": 64, "bottleneck": 512},
+        "batch_size": 128, "lr": 2e-4, "epochs": 60, "ema": 0.999, "network": {"width": 64, "bottleneck": 512},
         "val_images": 1000, "eval_images": 5000, "eval_masks": "centre8",
         "reductions": "encoder widths 32-128 instead of the paper's wider stack; same 512 bottleneck",
     }

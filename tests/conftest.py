@@ -1,0 +1,33 @@
+"""Shared fixtures. Every test runs offline, with private temp dirs for Gradio and the HF cache."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+_PRIVATE = Path(tempfile.mkdtemp(prefix="inpaint-tests-"))
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("GRADIO_TEMP_DIR", str(_PRIVATE / "gradio"))
+os.environ["TMPDIR"] = str(_PRIVATE / "tmp")
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["HF_HOME"] = str(_PRIVATE / "hf")
+(_PRIVATE / "tmp").mkdir(parents=True, exist_ok=True)
+tempfile.tempdir = None  # re-read TMPDIR
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(1234)
+
+
+@pytest.fixture
+def photo() -> np.ndarray:
+    """A real photo that scikit-image ships, cropped small for speed."""
+    from skimage import data
+
+    return np.ascontiguousarray(data.astronaut()[100:228, 150:278])

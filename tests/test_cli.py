@@ -1,0 +1,121 @@
+"""The `inpaint` command end to end: run (file, folder, bundled sample), methods, benchmark (resume)."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from inpaint_core import benchmark
+from inpaint_core.cli import main
+from inpaint_core.images import load_image, save_image
+
+from .helpers import make_images
+
+
+def _mask_file(path, shape, box=(10, 20, 30, 40)):
+    m = np.zeros(shape, np.uint8)
+    m[box[0] : box[1], box[2] : box[3]] = 255
+    Image.fromarray(m).save(path)
+    return m > 0
+
+
+def test_run_single_image(tmp_path, photo, capsys):
+    save_image(tmp_path / "in.jpg", photo)
+    mask = _mask_file(tmp_path / "m.png", photo.shape[:2])
+    assert main(["run", "--method", "telea", "--image", str(tmp_path / "in.jpg"), "--mask", str(tmp_path / "m.png"),
+                 "-o", str(tmp_path / "out.png"), "--option", "radius=5"]) == 0
+    out = load_image(tmp_path / "out.png").rgb
+    original = load_image(tmp_path / "in.jpg").rgb
+    np.testing.assert_array_equal(out[~mask], original[~mask])
+    assert not np.array_equal(out[mask], original[mask])
+    assert "telea:" in capsys.readouterr().out
+
+
+def test_run_bundled_sample_via_console_script(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "inpaint_core.cli", "run", "-o", str(tmp_path / "sample" / "out.png")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "bundled sample" in proc.stdout and (tmp_path / "sample" / "out.png").exists()
+
+
+def test_run_folder_batch_reports_missing_masks(tmp_path, capsys):
+    images = make_images(tmp_path / "imgs", n_per_class=2, size=64, classes=("x",)) / "x"
+    masks = tmp_path / "masks"
+    masks.mkdir()
+    _mask_file(masks / "0000.png", (64, 64))
+    code = main(["run", "--method", "navier-stokes", "--image", str(images), "--mask", str(masks), "-o", str(tmp_path / "o")])
+    assert code == 1 and (tmp_path / "o" / "0000.png").exists() and not (tmp_path / "o" / "0001.png").exists()
+    assert "no mask named 0001.png" in capsys.readouterr().out
+
+
+def test_bad_input_is_a_message_not_a_traceback(tmp_path, photo, capsys):
+    save_image(tmp_path / "in.png", photo)
+    _mask_file(tmp_path / "m.png", (10, 10))
+    code = main(["run", "--image", str(tmp_path / "in.png"), "--mask", str(tmp_path / "m.png"), "-o", str(tmp_path / "o.png")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: The mask is 10x10") and "Traceback" not in err
+
+
+def test_methods_table(capsys):
+    assert main(["methods"]) == 0
+    out = capsys.readouterr().out
+    assert "telea" in out and "biharmonic" in out and "centre 8x8" in out
+
+
+def test_benchmark_end_to_end_and_resume(tmp_path, capsys, monkeypatch):
+    data = make_images(tmp_path / "d", n_per_class=3, size=32)
+    out = tmp_path / "r.csv"
+    args = ["benchmark", "--methods", "telea,biharmonic", "--data", str(data), "--split", "all", "--masks", "rect",
+            "--seed", "5", "--out", str(out), "--quiet", "--markdown", str(tmp_path / "t.md")]
+    assert main(args + ["--n", "2"]) == 0
+    first = pd.read_csv(out)
+    assert len(first) == 4 and set(first["method"]) == {"telea", "biharmonic"}
+    calls = []
+    real = benchmark.evaluate_method
+
+    def counting(method, images, masks, n, seed, progress, label, skip):
+        rows = list(real(method, images, masks, n, seed, progress, label, skip))
+        calls.append(len(rows))
+        return iter(rows)
+
+    monkeypatch.setattr(benchmark, "evaluate_method", counting)
+    assert main(args + ["--n", "5"]) == 0
+    assert calls == [3, 3]  # only the images not measured before
+    second = pd.read_csv(out)
+    assert len(second) == 10
+    pd.testing.assert_frame_equal(second.iloc[:4].reset_index(drop=True), first, check_dtype=False)
+    # same seed, same masks: the hole ratio of image i is the same for both methods
+    pivot = second.pivot(index="index", columns="method", values="hole_ratio")
+    np.testing.assert_array_equal(pivot["telea"], pivot["biharmonic"])
+    printed = capsys.readouterr().out
+    assert "mse_hole_01" in printed and "per hole-ratio bucket" in printed
+    assert (tmp_path / "t.md").read_text().startswith("| method |")
+    other = [a if a != "5" else "6" for a in args]  # another seed into the same results file
+    assert main(other) == 2
+
+
+def test_interrupted_benchmark_keeps_finished_rows(tmp_path, monkeypatch):
+    data = make_images(tmp_path / "d", n_per_class=3, size=32)
+    spec = benchmark.BenchmarkSpec(["telea"], str(data), "all", None, "centre", None, 6, 0)
+    real = benchmark.image_metrics
+    count = {"n": 0}
+
+    def flaky(*a, **k):
+        count["n"] += 1
+        if count["n"] == 4:
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    monkeypatch.setattr(benchmark, "image_metrics", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        benchmark.run_benchmark(spec, tmp_path / "r.csv", progress=False, flush_seconds=1e9)
+    assert len(pd.read_csv(tmp_path / "r.csv")) == 3 and not (tmp_path / "r.csv.tmp").exists()
+
+
+def test_corrupt_results_file_is_reported(tmp_path):
+    (tmp_path / "r.csv").write_bytes(b"\x00\xff garbage")
+    with pytest.raises(Exception, match="damaged|lacks columns"):
+        benchmark.read_results(tmp_path / "r.csv")

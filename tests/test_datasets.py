@@ -1,0 +1,89 @@
+import gzip
+import pickle
+import tarfile
+import zipfile
+
+import numpy as np
+import pytest
+
+from inpaint_core import datasets
+from inpaint_core.errors import DatasetError
+
+from .helpers import make_images
+
+
+def test_folder_tar_and_zip_agree(tmp_path):
+    folder = make_images(tmp_path / "imgs")
+    with tarfile.open(tmp_path / "imgs.tar.gz", "w:gz") as tf:
+        tf.add(folder, arcname="train")
+    with zipfile.ZipFile(tmp_path / "imgs.zip", "w") as zf:
+        for p in sorted(folder.rglob("*.png")):
+            zf.write(p, f"train/{p.relative_to(folder)}")
+    sets = [datasets.open_images(p) for p in (folder, tmp_path / "imgs.tar.gz", tmp_path / "imgs.zip")]
+    for s in sets:
+        assert len(s) == 8 and s.classes[-2:] in (["a", "b"], ["train/a", "train/b"])
+        assert s.labels == [0] * 4 + [1] * 4
+        np.testing.assert_array_equal(s[5], sets[0][5])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DatasetError, match="No images"):
+        datasets.open_images(tmp_path / "empty")
+    with pytest.raises(DatasetError, match="No file or folder"):
+        datasets.open_images(tmp_path / "nope")
+
+
+def test_split_is_deterministic_per_class(tmp_path):
+    s = datasets.open_images(make_images(tmp_path, n_per_class=10))
+    train, val = datasets.train_val_split(s.names, s.labels, 0.2)
+    assert len(val) == 4 and set(train).isdisjoint(val) and len(train) + len(val) == 20
+    assert [s.names[i] for i in val] == ["a/0008.png", "a/0009.png", "b/0008.png", "b/0009.png"]
+    assert len(datasets.load_split(tmp_path, "val", size=8, val_fraction=0.2)) == 4
+    assert datasets.load_split(tmp_path, "val", size=8)[0].shape == (8, 8, 3)
+
+
+def test_cifar_python_batches(tmp_path):
+    rng = np.random.default_rng(0)
+    raw = rng.integers(0, 256, size=(3, 3072), dtype=np.uint8)
+    (tmp_path / "cifar-10-batches-py").mkdir()
+    with open(tmp_path / "cifar-10-batches-py" / "data_batch_1", "wb") as f:
+        pickle.dump({b"data": raw, b"labels": [3, 1, 4]}, f)
+    images, labels = datasets.read_cifar_batches(tmp_path)
+    assert images.shape == (3, 32, 32, 3) and list(labels) == [3, 1, 4]
+    assert images[1, 0, 0, 2] == raw[1, 2048]  # channel-major rows: blue plane starts at 2048
+
+    class Evil:
+        def __reduce__(self):
+            return (print, ("owned",))
+
+    with open(tmp_path / "cifar-10-batches-py" / "data_batch_2", "wb") as f:
+        pickle.dump({b"data": Evil()}, f)
+    with pytest.raises(DatasetError, match="Refusing to unpickle"):
+        datasets.read_cifar_batches(tmp_path)
+
+
+def test_mnist_idx(tmp_path):
+    digits = np.arange(2 * 28 * 28, dtype=np.uint8).reshape(2, 28, 28)
+    header = bytes([0, 0, 0x08, 3]) + b"".join(int(d).to_bytes(4, "big") for d in digits.shape)
+    (tmp_path / "imgs-idx3-ubyte.gz").write_bytes(gzip.compress(header + digits.tobytes()))
+    np.testing.assert_array_equal(datasets.read_idx(tmp_path / "imgs-idx3-ubyte.gz"), digits)
+    (tmp_path / "bad").write_bytes(header + digits.tobytes()[:10])
+    with pytest.raises(DatasetError, match="truncated"):
+        datasets.read_idx(tmp_path / "bad")
+
+
+def test_crops_and_bundled(rng):
+    img = np.zeros((218, 178, 3), np.uint8)
+    img[20:198] = 255  # the centre square is white
+    face = datasets.centre_crop_resize(img, 32)
+    assert face.shape == (32, 32, 3) and face.min() == 255
+    crop = datasets.random_crop(img, 50, rng)
+    assert crop.shape == (50, 50, 3)
+    bundled = datasets.bundled_images(64)
+    assert len(bundled) >= 6 and bundled.names[0] == "astronaut" and bundled[0].shape == (64, 64, 3)
+
+
+def test_cached_array_round_trip(tmp_path):
+    make_images(tmp_path / "d")
+    a = datasets.cached_array(tmp_path / "d", "all", 8, cache_dir=tmp_path / "cache")
+    b = datasets.cached_array(tmp_path / "d", "all", 8, cache_dir=tmp_path / "cache")
+    assert a.shape == (8, 8, 8, 3) and len(list((tmp_path / "cache").glob("*.npy"))) == 1
+    np.testing.assert_array_equal(a, b)

@@ -1,0 +1,129 @@
+import warnings
+
+import numpy as np
+import pytest
+
+from inpaint_core import list_methods, load_method
+from inpaint_core.errors import InpaintError, UnsupportedHoleError
+from inpaint_core.methods.base import Capabilities, Fill, Method
+from inpaint_core.pipeline import Window, crop_padded, plan_window, run_pipeline
+
+
+class Recorder(Method):
+    """Fills with a constant and records what the pipeline handed it (not registered)."""
+
+    name = "recorder"
+    seen: list
+
+    def __init__(self, caps: Capabilities):
+        super().__init__()
+        self.capabilities = caps
+        self.seen = []
+
+    def fill(self, image, mask, rng):
+        self.seen.append((image.copy(), mask.copy()))
+        return Fill(np.full_like(image, 0.5), log_likelihood=-1.0, extras={"note": "x"})
+
+
+@pytest.fixture
+def hole(photo):
+    mask = np.zeros(photo.shape[:2], bool)
+    mask[50:60, 70:75] = True
+    return mask
+
+
+@pytest.mark.parametrize("name", ["telea", "navier-stokes", "biharmonic"])
+def test_classical_outside_hole_is_bit_exact(photo, hole, name):
+    result = load_method(name).inpaint(photo, hole)
+    np.testing.assert_array_equal(result.image[~hole], photo[~hole])
+    assert np.abs(result.image[hole].astype(int) - photo[hole]).mean() < 40  # a plausible fill, not garbage
+    assert result.seconds > 0
+
+
+def test_registry_lists_baselines_and_rejects_unknown():
+    names = {m.name for m in list_methods()}
+    assert {"telea", "navier-stokes", "biharmonic"} <= names
+    with pytest.raises(InpaintError, match="Did you mean telea"):
+        load_method("tela")
+    with pytest.raises(InpaintError, match="options are: radius"):
+        load_method("telea").inpaint(np.zeros((8, 8, 3), np.uint8), np.ones((8, 8), bool), radus=3)
+
+
+def test_fully_convolutional_pads_to_multiple_and_hides_hole(photo, hole):
+    m = Recorder(Capabilities(size_multiple=16))
+    img = photo[:100, :90]
+    result = m.inpaint(img, hole[:100, :90])
+    image, mask = m.seen[0]
+    assert image.shape == (112, 96, 3) and mask.shape == (112, 96)
+    assert image[mask].max() == 0  # methods never see hole pixels
+    assert (result.image[hole[:100, :90]] == 128).all()
+    assert result.log_likelihood == -1.0 and result.extras["note"] == "x" and result.extras["scale"] == 1.0
+
+
+def test_fixed_size_window_resizes_and_pastes_back(photo):
+    big = np.tile(photo, (4, 4, 1))  # 512x512
+    mask = np.zeros(big.shape[:2], bool)
+    mask[300:340, 100:120] = True
+    m = Recorder(Capabilities(native_size=32))
+    result = m.inpaint(big, mask)
+    image, cmask = m.seen[0]
+    assert image.shape == (32, 32, 3) and cmask.any()
+    top, left, bottom, right = result.extras["region"]
+    assert bottom - top == right - left == 80 and top <= 300 and bottom >= 340  # hole + 50% margin each side
+    np.testing.assert_array_equal(result.image[~mask], big[~mask])
+    assert (result.image[mask] == 128).all()
+
+
+def test_centre_hole_window_centres_the_hole_and_refuses_large_holes(photo):
+    mask = np.zeros(photo.shape[:2], bool)
+    mask[3:13, 60:70] = True  # 10x10 near the top border
+    window = plan_window(mask, 32, centre_hole=8)
+    assert window.side == 40 and window.top == -12  # window reaches past the border, hole centred
+    m = Recorder(Capabilities(native_size=32, centre_hole=8))
+    m.inpaint(photo, mask)
+    _, cmask = m.seen[0]
+    assert cmask[12:20, 12:20].any() and not cmask[8:12].any() and not cmask[20:].any()
+    assert cmask[:7].any()  # rows mirrored from above the border mirror the hole too: marked unknown
+    huge = np.zeros(photo.shape[:2], bool)
+    huge[10:60, 10:60] = True
+    with pytest.raises(UnsupportedHoleError, match="too large for this centre-hole method"):
+        m.inpaint(photo, huge)
+
+
+def test_crop_padded_reflects_beyond_borders():
+    img = np.arange(16, dtype=np.float32).reshape(4, 4)
+    out = crop_padded(img, Window(-2, -2, 4))
+    np.testing.assert_array_equal(out[2:, 2:], img[:2, :2])
+    np.testing.assert_array_equal(out[0, 2:], img[1, :2])  # symmetric reflection
+
+
+def test_empty_mask_returns_input_and_says_so(photo):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = load_method("telea").inpaint(photo, np.zeros(photo.shape[:2], bool))
+    np.testing.assert_array_equal(result.image, photo)
+    assert "no hole" in result.message and caught
+
+
+def test_alpha_is_put_back(photo, hole):
+    alpha = np.full(photo.shape[:2], 77, np.uint8)
+    result = load_method("telea").inpaint(np.dstack([photo, alpha]), hole)
+    assert result.image.shape[2] == 4 and (result.image[..., 3] == 77).all()
+
+
+def test_sample_orders_by_likelihood(photo, hole):
+    class Noisy(Recorder):
+        def fill(self, image, mask, rng):
+            v = rng.uniform()
+            return Fill(np.full_like(image, v), log_likelihood=float(v))
+
+    results = Noisy(Capabilities(stochastic=True)).sample(photo, hole, 4, seed=0)
+    lls = [r.log_likelihood for r in results]
+    assert lls == sorted(lls, reverse=True) and len(set(lls)) == 4
+    again = Noisy(Capabilities(stochastic=True)).sample(photo, hole, 4, seed=0)
+    assert [r.log_likelihood for r in again] == lls
+
+
+def test_run_pipeline_returns_full_size(photo, hole):
+    filled, out, info = run_pipeline(Recorder(Capabilities()), photo / 255.0, hole, np.random.default_rng(0), {})
+    assert filled.shape == photo.shape and info["region"] == (0, 0, 128, 128)
