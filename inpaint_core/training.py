@@ -132,6 +132,12 @@ class Trainer:
         seed = int(r["seed"])
         torch.manual_seed(seed)
         train = cached_array(r["data"], "train", r["size"])
+        if hasattr(self.cls, "fit_network"):  # statistical models: a closed-form / EM fit, no SGD loop
+            started = time.perf_counter()
+            net = self.cls.fit_network(train, r)
+            seconds = time.perf_counter() - started
+            print(f"fitted {self.cls.name} on {len(train)} images in {seconds:.1f} s")
+            return self._finish(net, {"seconds": seconds, "step": 0, "epoch": 1, "best_val": float("nan")})
         val = cached_array(r["data"], "val", r["size"])
         val_sub = val[np.random.default_rng(seed).permutation(len(val))[: r.get("val_images", 1000)]]
         gen = make_mask_generator(r["masks"])

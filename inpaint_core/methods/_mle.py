@@ -1,0 +1,53 @@
+"""The method side of the MLE meta-algorithm: any :class:`Distribution` in the zoo becomes an
+inpainting method. A new distribution needs no inpainting code: it gets ``mode=mle`` (closed form
+where it has one, else the generic optimiser) and ``mode=sample`` for free."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from ..learned import TorchMethod, to_image, to_tensor
+from ..mle import Distribution, mle_fill
+from .base import Capabilities, Fill, Option
+
+
+class MLEMethod(TorchMethod):
+    capabilities = Capabilities(native_size=32, stochastic=True, log_likelihood=True, needs_checkpoint=True)
+    options = {
+        "mode": Option("mle", "most likely fill, or a random sample of the hole", choices=("mle", "sample")),
+        "steps": Option(300, "optimisation steps (distributions without a closed form)", minimum=0, maximum=5000),
+        "lr": Option(0.02, "optimiser step size", minimum=1e-5, maximum=1.0),
+    }
+    trainable: ClassVar[bool] = False  # fitted in closed form / by EM, not by the SGD loop
+    net: Distribution
+
+    def __init__(self, checkpoint=None, network=None, **defaults: Any) -> None:
+        super().__init__(checkpoint, network, **defaults)
+        self.capabilities = dataclasses.replace(type(self).capabilities, native_size=self.net.size)
+
+    def initial_fill(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Starting point of the generic optimiser: the mean image in the hole."""
+        return torch.where(mask.bool(), self.net.mean_image().to(x.dtype), x)
+
+    def fill(self, image, mask, rng, mode="mle", steps=300, lr=0.02):
+        x, m = (t.to(torch.float64) for t in to_tensor(image, mask))
+        gen = torch.Generator().manual_seed(int(rng.integers(2**31)))
+        if mode == "sample":
+            out = self.net.conditional_sample(x, m, gen)
+        else:
+            with torch.no_grad():
+                out = self.net.conditional_mean(x, m)
+            if out is None:
+                out = mle_fill(self.net, x, m, self.initial_fill(x, m), steps=steps, lr=lr)
+        out = torch.where(m.bool(), out.clamp(0, 1), x)
+        with torch.no_grad():
+            ll = float(self.net.log_prob(out)[0])
+        return Fill(to_image(out), log_likelihood=ll)
+
+    @classmethod
+    def fit_network(cls, train: np.ndarray, recipe: dict[str, Any]) -> Distribution:
+        return cls.network_class.fit(torch.from_numpy(train), **recipe.get("network", {}))
