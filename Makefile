@@ -15,7 +15,7 @@ $(STAMP): requirements.txt pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/inpaint run --method biharmonic -o outputs/demo/inpainted.png
+	GRADIO_ANALYTICS_ENABLED=False $(BIN)/python -m demos.gradio_app
 
 test: $(STAMP)
 	$(BIN)/inpaint zoo verify

@@ -67,6 +67,10 @@ class TorchMethod(Method):
         opt.step()
         return {"loss": float(loss.detach())}
 
+    def validation_report(self, images: np.ndarray) -> dict[str, float]:
+        """Extra held-out numbers for the model card (e.g. bits/dim of a density); none by default."""
+        return {}
+
     @classmethod
     @torch.no_grad()
     def validation_loss(cls, net: nn.Module, images: torch.Tensor, masks: torch.Tensor) -> float:

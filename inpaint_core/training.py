@@ -248,7 +248,9 @@ class Trainer:
         # evaluate what was saved (fp16 weights included), not the in-memory network
         rows = list(evaluate_method(self.cls(checkpoint=self.out), images, r["eval_masks"], n=n_eval, seed=r["seed"]))
         metrics = {k: float(np.mean([row[k] for row in rows])) for k in SUMMARY_METRICS}
-        metrics["best_val_loss"] = state["best_val"]
+        metrics.update(self.cls(checkpoint=self.out).validation_report(cached_array(r["data"], "val", r["size"])))
+        if np.isfinite(state["best_val"]):
+            metrics["best_val_loss"] = state["best_val"]
         update_meta(self.out, validation_metrics=metrics)
         write_card(self.out, self.out.name, f"inpaint-zoo/{self.out.name}")
         if self.out.resolve().parent == zoo_dir().resolve():

@@ -126,22 +126,21 @@ def test_matrix_normal_cg_fill_matches_dense_conditional_16x16():
     model = MatrixNormalImage(n)
     a = torch.randn(3, n, n, dtype=torch.float64)
     b = torch.randn(3, n, n, dtype=torch.float64)
-    model.row_cov.copy_(a @ a.transpose(1, 2) / n + 0.5 * torch.eye(n))
-    model.col_cov.copy_((b @ b.transpose(1, 2) / n + 0.5 * torch.eye(n)) * 0.01)
+    model.set_covariances(a @ a.transpose(1, 2) / n + 0.5 * torch.eye(n), (b @ b.transpose(1, 2) / n + 0.5 * torch.eye(n)) * 0.01)
     model.mean.fill_(0.5)
-    model._cache = None
     x = model.sample(1, torch.Generator().manual_seed(1))
     mask = _hole(n, (3, 9, 5, 12))
     mask[..., 12, 2] = 1  # a second, separate hole
     got = model.conditional_mean(x, mask)
     h = mask[0, 0].bool().T.reshape(-1)  # vec() stacks columns
+    row_cov, col_cov = model.covariances()
     for c in range(3):
-        cov = torch.kron(model.col_cov[c].double(), model.row_cov[c].double())
+        cov = torch.kron(col_cov[c], row_cov[c])
         xv, mv = x[0, c].T.reshape(-1), model.mean[c].double().T.reshape(-1)
         ref = mv[h] + cov[h][:, ~h] @ torch.linalg.solve(cov[~h][:, ~h], xv[~h] - mv[~h])
         torch.testing.assert_close(got[0, c].T.reshape(-1)[h], ref, rtol=0, atol=1e-6)
     total = sum(torch.distributions.MultivariateNormal(model.mean[c].double().T.reshape(-1), torch.kron(
-        model.col_cov[c].double(), model.row_cov[c].double())).log_prob(x[0, c].T.reshape(-1)) for c in range(3))
+        col_cov[c], row_cov[c])).log_prob(x[0, c].T.reshape(-1)) for c in range(3))
     torch.testing.assert_close(model.log_prob(x)[0], total)
 
 
@@ -154,16 +153,15 @@ def test_flip_flop_recovers_known_row_and_column_covariances():
     u = u / u.diagonal().mean()
     b = torch.randn(n, n, dtype=torch.float64)
     v = (b @ b.T / n + 0.5 * torch.eye(n, dtype=torch.float64)) * 0.005
-    truth.row_cov.copy_(u)
-    truth.col_cov.copy_(v)
+    truth.set_covariances(u.expand(3, n, n), v.expand(3, n, n))
     truth.mean.fill_(0.5)
-    truth._cache = None
     samples = truth.sample(4000, torch.Generator().manual_seed(1)).clamp(0, 1)
     imgs = (samples * 255).round().permute(0, 2, 3, 1).to(torch.uint8)
     fit = MatrixNormalImage.fit(imgs, size=n, iterations=15, ridge=1e-6)
+    row_cov, col_cov = fit.covariances()
     for c in range(3):
-        assert (fit.row_cov[c].double() - u).norm() / u.norm() < 0.03
-        assert (fit.col_cov[c].double() - v).norm() / v.norm() < 0.03
+        assert (row_cov[c] - u).norm() / u.norm() < 0.03
+        assert (col_cov[c] - v).norm() / v.norm() < 0.03
 
 
 def test_bits_per_dim_of_the_uniform_density_is_eight():

@@ -19,11 +19,14 @@ from ._mle import MLEMethod
 from .registry import register_method
 
 
-def _spd_inverse(a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Inverse, log-determinant and Cholesky factor of a batch of SPD matrices (float64)."""
-    chol = torch.linalg.cholesky(a.to(torch.float64))
-    inv = torch.cholesky_inverse(chol)
-    return inv, 2.0 * torch.log(torch.diagonal(chol, dim1=-2, dim2=-1)).sum(-1), chol
+def _chol_inverse(chol: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inverse and log-determinant of L L^T from a batch of lower-triangular factors (float64)."""
+    chol = torch.tril(chol.to(torch.float64))
+    return torch.cholesky_inverse(chol), 2.0 * torch.log(torch.diagonal(chol, dim1=-2, dim2=-1).abs()).sum(-1)
+
+
+def _spd_inverse(a: torch.Tensor) -> torch.Tensor:
+    return torch.cholesky_inverse(torch.linalg.cholesky(a.to(torch.float64)))
 
 
 def conjugate_gradient(apply, rhs: torch.Tensor, precond: torch.Tensor, tol: float = 1e-6, max_iter: int = 1000):
@@ -49,12 +52,14 @@ def conjugate_gradient(apply, rhs: torch.Tensor, precond: torch.Tensor, tol: flo
 
 
 class MatrixNormalImage(Distribution, PyTorchModelHubMixin):
+    """Stores the Cholesky factors of U and V: L L^T stays positive definite after fp16 storage."""
+
     def __init__(self, size: int = 64) -> None:
         super().__init__()
         self.size = size
         self.register_buffer("mean", torch.zeros(3, size, size))
-        self.register_buffer("row_cov", torch.eye(size).repeat(3, 1, 1))
-        self.register_buffer("col_cov", torch.eye(size).repeat(3, 1, 1))
+        self.register_buffer("row_factor", torch.eye(size).repeat(3, 1, 1))
+        self.register_buffer("col_factor", torch.eye(size).repeat(3, 1, 1))
         self._cache: dict | None = None
         self.cg_iterations = 0
 
@@ -62,12 +67,22 @@ class MatrixNormalImage(Distribution, PyTorchModelHubMixin):
         self._cache = None
         super()._load_from_state_dict(*args, **kwargs)
 
+    def set_covariances(self, row_cov: torch.Tensor, col_cov: torch.Tensor) -> None:
+        self.row_factor.copy_(torch.linalg.cholesky(row_cov.to(torch.float64)))
+        self.col_factor.copy_(torch.linalg.cholesky(col_cov.to(torch.float64)))
+        self._cache = None
+
+    def covariances(self) -> tuple[torch.Tensor, torch.Tensor]:
+        u, v = (torch.tril(f.to(torch.float64)) for f in (self.row_factor, self.col_factor))
+        return u @ u.transpose(-2, -1), v @ v.transpose(-2, -1)
+
     def _params(self) -> dict:
         if self._cache is None:
-            u_inv, u_logdet, u_chol = _spd_inverse(self.row_cov)
-            v_inv, v_logdet, v_chol = _spd_inverse(self.col_cov)
+            u_inv, u_logdet = _chol_inverse(self.row_factor)
+            v_inv, v_logdet = _chol_inverse(self.col_factor)
             self._cache = {"mean": self.mean.to(torch.float64), "u_inv": u_inv, "v_inv": v_inv, "u_logdet": u_logdet,
-                           "v_logdet": v_logdet, "u_chol": u_chol, "v_chol": v_chol}
+                           "v_logdet": v_logdet, "u_chol": torch.tril(self.row_factor.to(torch.float64)),
+                           "v_chol": torch.tril(self.col_factor.to(torch.float64))}
         return self._cache
 
     def mean_image(self) -> torch.Tensor:
@@ -129,16 +144,14 @@ class MatrixNormalImage(Distribution, PyTorchModelHubMixin):
                 acc += (e @ prec32 @ e.transpose(-2, -1)).sum(0).to(torch.float64)
             return acc / (n * size)
 
-        for it in range(iterations):
-            u = scatter(_spd_inverse(v)[0], transpose=False)
+        for _ in range(iterations):
+            u = scatter(_spd_inverse(v), transpose=False)
             u += ridge * torch.diagonal(u, dim1=-2, dim2=-1).mean(-1)[:, None, None] * torch.eye(size, dtype=torch.float64)
-            v = scatter(_spd_inverse(u)[0], transpose=True)
+            v = scatter(_spd_inverse(u), transpose=True)
             v += ridge * torch.diagonal(v, dim1=-2, dim2=-1).mean(-1)[:, None, None] * torch.eye(size, dtype=torch.float64)
             scale = torch.diagonal(u, dim1=-2, dim2=-1).mean(-1)  # fix the U/V scale ambiguity: mean diag(U) = 1
             u, v = u / scale[:, None, None], v * scale[:, None, None]
-        model.row_cov.copy_(u)
-        model.col_cov.copy_(v)
-        model._cache = None
+        model.set_covariances(u, v)
         return model
 
 

@@ -1,0 +1,280 @@
+"""Gradio app: paint over what should disappear, pick a method from the zoo, get the filled photo.
+
+Everything the page does goes through :mod:`inpaint_core` (registry, zoo, size pipeline), so a
+method that lands later appears here without changes. The handlers are plain functions on
+arrays, tested without a browser; :func:`build_app` only wires them to components.
+
+Run: ``python -m demos.gradio_app`` (http://127.0.0.1:7860).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from gradio.data_classes import FileData
+
+from inpaint_core import InpaintError, load_image, load_mask, load_method, save_image
+from inpaint_core.images import RGBImage
+from inpaint_core.methods import Method, Option, get_method_class, list_methods
+from inpaint_core.zoo import load_catalog, locate
+
+log = logging.getLogger("inpaint_zoo.app")
+MAX_SAMPLES = 16
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One entry of the method picker: a method, and its checkpoint for learned methods."""
+
+    label: str
+    method: str
+    checkpoint: str | None
+    description: str
+
+
+def available_choices() -> list[Choice]:
+    """Every registered method; learned ones once per checkpoint that resolves without download."""
+    entries = load_catalog()
+    choices = []
+    for cls in list_methods():
+        if not cls.capabilities.needs_checkpoint:
+            choices.append(Choice(cls.name, cls.name, None, cls.description))
+            continue
+        for entry in entries:
+            if entry.method == cls.name and locate(entry)[0] != "missing":
+                choices.append(Choice(f"{cls.name} · {entry.id}", cls.name, entry.id,
+                                      f"{cls.description} Checkpoint `{entry.id}`: {entry.dataset}, {entry.resolution} px."))
+    return choices
+
+
+@lru_cache(maxsize=None)
+def _choices_by_label() -> dict[str, Choice]:
+    return {c.label: c for c in available_choices()}
+
+
+@lru_cache(maxsize=8)
+def get_method(label: str) -> Method:
+    choice = _choices_by_label().get(label)
+    if choice is None:
+        raise InpaintError(f"Unknown method '{label}'. Pick one from the list.")
+    return load_method(choice.method, choice.checkpoint)
+
+
+def all_options() -> dict[str, Option]:
+    """The union of every method's options (first declaration wins), one control each."""
+    options: dict[str, Option] = {}
+    for cls in list_methods():
+        for name, spec in cls.options.items():
+            options.setdefault(name, spec)
+    return options
+
+
+def editor_inputs(editor: dict | None, mask_file: str | None) -> tuple[RGBImage, np.ndarray]:
+    """Image and hole from the editor: its background plus the painted layers, or an uploaded mask."""
+    if not editor or editor.get("background") is None:
+        raise InpaintError("Upload or pick a photo first, then paint over what should disappear.")
+    image = load_image(editor["background"])
+    if mask_file:
+        return image, load_mask(mask_file, image.shape)
+    mask = np.zeros(image.shape, dtype=bool)
+    for layer in editor.get("layers") or []:
+        if layer is not None:
+            mask |= load_mask(np.asarray(layer), image.shape)
+    return image, mask
+
+
+def heatmap(values: np.ndarray | None) -> np.ndarray | None:
+    """Per-pixel probabilities in [0, 1] as a colour image (viridis)."""
+    if values is None:
+        return None
+    scaled = np.clip(np.asarray(values, dtype=np.float32), 0, 1)
+    return cv2.cvtColor(cv2.applyColorMap((scaled * 255).astype(np.uint8), cv2.COLORMAP_VIRIDIS), cv2.COLOR_BGR2RGB)
+
+
+def describe(label: str, seconds: float, extras: dict[str, Any], shape: tuple[int, int]) -> str:
+    text = f"**{label}**: {seconds * 1000:.0f} ms."
+    region, resolution = extras.get("region"), extras.get("resolution")
+    if region is not None and tuple(region) != (0, 0, shape[0], shape[1]):
+        top, left, bottom, right = region
+        text += (f" Processed the {bottom - top}x{right - left} px region at rows {top}–{bottom}, columns "
+                 f"{left}–{right} of this {shape[0]}x{shape[1]} photo, at the method's {resolution[0]}x{resolution[1]} px.")
+    return text
+
+
+def _error(label: str, exc: Exception) -> str:
+    if isinstance(exc, InpaintError):
+        return f"**Could not inpaint:** {exc}"
+    log.exception("method %s failed", label)
+    return f"**{label} failed** ({type(exc).__name__}: {exc}). The app still works: try another method or input."
+
+
+def run_inpaint(editor: dict | None, mask_file: str | None, label: str, seed: int | float | None = 0,
+                samples: int | float | None = 1, **options: Any):
+    """Handler of the Inpaint button: (result image, status text, likelihood gallery, heat map)."""
+    try:
+        image, mask = editor_inputs(editor, mask_file)
+        if not mask.any():
+            return image.with_rgb(image.rgb), "The mask has no hole: paint over the part to remove (or upload a mask).", [], None
+        method = get_method(label)
+        opts = {k: v for k, v in options.items() if k in method.options}
+        seed = int(seed or 0)
+        n = int(samples or 1)
+        gallery: list[tuple[np.ndarray, str]] = []
+        if method.capabilities.stochastic and n > 1:
+            results = method.sample(image, mask, min(n, MAX_SAMPLES), seed=seed, **opts)
+            gallery = [(r.image, f"#{i + 1}: log p = {r.log_likelihood:.1f}" if r.log_likelihood is not None else f"#{i + 1}")
+                       for i, r in enumerate(results)]
+            best = results[0]
+        else:
+            best = method.inpaint(image, mask, seed=seed, **opts)
+        status = describe(label, best.seconds, best.extras, image.shape)
+        if best.log_likelihood is not None:
+            status += f" Log-likelihood of the completed image: {best.log_likelihood:.1f} nats."
+        return best.image, status, gallery, heatmap(best.extras.get("probabilities"))
+    except Exception as exc:  # the page must survive any failing method
+        return None, _error(label, exc), [], None
+
+
+def run_compare(editor: dict | None, mask_file: str | None, labels: list[str] | None, seed: int | float | None = 0):
+    """Handler of Compare: every chosen method on the same image and mask, side by side with times."""
+    if not labels:
+        return [], "Choose at least one method to compare."
+    try:
+        image, mask = editor_inputs(editor, mask_file)
+    except Exception as exc:
+        return [], _error("compare", exc)
+    if not mask.any():
+        return [], "The mask has no hole: paint over the part to remove (or upload a mask)."
+    gallery, notes = [], []
+    for label in labels:
+        try:
+            result = get_method(label).inpaint(image, mask, seed=int(seed or 0))
+            gallery.append((result.image, f"{label}: {result.seconds * 1000:.0f} ms"))
+        except Exception as exc:
+            notes.append(_error(label, exc))
+    return gallery, "\n\n".join(notes) or f"{len(gallery)} methods on the same image and mask."
+
+
+def api_inpaint(image: FileData, mask: FileData, method: str = "telea", seed: int = 0) -> FileData:
+    """API endpoint (``/inpaint``): image and mask files in, the lossless PNG result out."""
+    choice = _choices_by_label().get(method) or next((c for c in _choices_by_label().values() if c.method == method), None)
+    if choice is None:
+        raise InpaintError(f"Unknown method '{method}'. Known: {', '.join(_choices_by_label())}.")
+    rgb = load_image(_path(image))
+    result = get_method(choice.label).inpaint(rgb, load_mask(_path(mask), rgb.shape), seed=int(seed))
+    out = Path(tempfile.mkdtemp(prefix="inpaint-api-")) / "inpainted.png"
+    save_image(out, result.image)
+    return FileData(path=str(out))
+
+
+def _path(file: FileData | dict | str) -> str:
+    if isinstance(file, FileData):
+        return file.path
+    return file["path"] if isinstance(file, dict) else file
+
+
+def example_photos() -> list[str]:
+    """Bundled photos (scikit-image's), written once as PNG files for the examples list."""
+    from inpaint_core.datasets import bundled_images
+
+    folder = Path(tempfile.gettempdir()) / "inpaint-zoo-examples"
+    folder.mkdir(parents=True, exist_ok=True)
+    images = bundled_images()
+    paths = []
+    for name in ("astronaut", "coffee", "chelsea", "rocket"):
+        path = folder / f"{name}.png"
+        if not path.exists():
+            save_image(path, images[images.names.index(name)])
+        paths.append(str(path))
+    return paths
+
+
+def build_app():
+    import gradio as gr
+
+    choices = available_choices()
+    labels = [c.label for c in choices]
+    default = "telea" if "telea" in labels else labels[0]
+    options = all_options()
+    describe_choice = {c.label: c.description for c in choices}
+
+    with gr.Blocks(title="inpaint-zoo") as demo:
+        gr.Markdown("# inpaint-zoo\nLoad a photo, paint over what should disappear, pick a method, press **Inpaint**.")
+        with gr.Row():
+            with gr.Column(scale=3):
+                editor = gr.ImageEditor(label="Photo: paint the hole with the brush", type="numpy", image_mode="RGBA",
+                                        brush=gr.Brush(colors=["#ff00ff"], default_size=24, color_mode="fixed"),
+                                        eraser=gr.Eraser(default_size=24), layers=False, format="png",
+                                        canvas_size=(512, 512), elem_id="editor")
+                mask_file = gr.File(label="…or upload a mask (white = hole)", file_types=["image"], type="filepath")
+                gr.Examples(example_photos(), inputs=[editor], label="Example photos")
+            with gr.Column(scale=2):
+                method = gr.Dropdown(labels, value=default, label="Method", elem_id="method")
+                info = gr.Markdown(describe_choice[default])
+                seed = gr.Number(0, label="Seed", precision=0)
+                samples = gr.Slider(1, MAX_SAMPLES, value=1, step=1, label="Samples (stochastic methods)", visible=False)
+                controls = {}
+                for name, spec in options.items():
+                    if spec.choices:
+                        controls[name] = gr.Dropdown(list(spec.choices), value=spec.default, label=f"{name}: {spec.help}")
+                    elif isinstance(spec.default, bool):
+                        controls[name] = gr.Checkbox(spec.default, label=f"{name}: {spec.help}")
+                    else:
+                        controls[name] = gr.Number(spec.default, label=f"{name}: {spec.help}", minimum=spec.minimum,
+                                                   maximum=spec.maximum, precision=0 if isinstance(spec.default, int) else None)
+                run = gr.Button("Inpaint", variant="primary", elem_id="run")
+                status = gr.Markdown(elem_id="status")
+        result = gr.Image(label="Result (PNG download keeps every pixel)", format="png", type="numpy", elem_id="result",
+                          buttons=["download"], interactive=False)
+        gallery = gr.Gallery(label="Samples, most likely first", columns=4, visible=False, elem_id="samples")
+        heat = gr.Image(label="Per-pixel probability", visible=False, interactive=False)
+        with gr.Accordion("Compare methods", open=False):
+            compare_labels = gr.CheckboxGroup(labels, value=[lab for lab in labels if lab in ("telea", "biharmonic")],
+                                              label="Methods")
+            compare_button = gr.Button("Compare")
+            compare_gallery = gr.Gallery(label="Same image and mask, side by side", columns=3)
+            compare_status = gr.Markdown()
+
+        def on_method(label: str):
+            cls = get_method_class(_choices_by_label()[label].method)
+            caps = cls.capabilities
+            updates = [describe_choice.get(label, ""), gr.update(visible=caps.stochastic)]
+            updates += [gr.update(visible=name in cls.options) for name in controls]
+            return updates
+
+        method.change(on_method, [method], [info, samples, *controls.values()])
+        demo.load(on_method, [method], [info, samples, *controls.values()])
+
+        def on_run(editor_value, mask_value, label, seed_value, n, *values):
+            image, text, samples_out, heat_out = run_inpaint(editor_value, mask_value, label, seed_value, n,
+                                                             **dict(zip(controls, values)))
+            return (image, text, gr.update(value=samples_out, visible=bool(samples_out)),
+                    gr.update(value=heat_out, visible=heat_out is not None))
+
+        run.click(on_run, [editor, mask_file, method, seed, samples, *controls.values()], [result, status, gallery, heat],
+                  api_visibility="private")
+        compare_button.click(run_compare, [editor, mask_file, compare_labels, seed], [compare_gallery, compare_status],
+                             api_visibility="private")
+        gr.api(api_inpaint, api_name="inpaint")
+    # two CPU cores: one inpainting at a time, a bounded queue instead of unbounded memory
+    demo.queue(default_concurrency_limit=1, max_size=int(os.environ.get("INPAINT_QUEUE_SIZE", "16")))
+    return demo
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO)
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    build_app().launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+                       server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+
+
+if __name__ == "__main__":
+    main()

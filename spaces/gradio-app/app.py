@@ -1,0 +1,17 @@
+"""Hugging Face Space entry: the inpaint-zoo Gradio app.
+
+`spaces/build.py` copies `inpaint_core/`, `demos/` and the zoo catalog next to this file; in the
+repository itself the installed package is used.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from demos.gradio_app import build_app  # noqa: E402
+
+demo = build_app()
+
+if __name__ == "__main__":
+    demo.launch()

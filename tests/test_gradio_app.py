@@ -1,0 +1,167 @@
+"""The Gradio app: handlers on arrays, the gradio_client API, and a real browser (headless Chromium)."""
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from demos import gradio_app as app
+from inpaint_core.images import save_image
+
+
+def _editor(image, painted=None):
+    layer = np.zeros(image.shape[:2] + (4,), np.uint8)
+    if painted is not None:
+        layer[painted] = (255, 0, 255, 255)
+    return {"background": image, "layers": [layer], "composite": image}
+
+
+@pytest.fixture
+def stroke(photo):
+    mask = np.zeros(photo.shape[:2], bool)
+    mask[40:50, 20:90] = True
+    return mask
+
+
+def test_choices_come_from_registry_and_zoo():
+    labels = [c.label for c in app.available_choices()]
+    assert {"telea", "biharmonic", "navier-stokes"} <= set(labels)
+    assert any(label.startswith("mle-normal · ") for label in labels)  # committed zoo checkpoint
+
+
+def test_painted_layer_is_the_hole(photo, stroke):
+    image, text, gallery, heat = app.run_inpaint(_editor(photo, stroke), None, "telea", 0, 1, radius=3)
+    assert image.shape == photo.shape and "telea" in text and gallery == [] and heat is None
+    np.testing.assert_array_equal(image[~stroke], photo[~stroke])
+    assert not np.array_equal(image[stroke], photo[stroke])
+
+
+def test_uploaded_mask_file_wins_over_layers(tmp_path, photo, stroke):
+    other = np.zeros(photo.shape[:2], bool)
+    other[5:15, 5:15] = True
+    Image.fromarray((other * 255).astype(np.uint8)).save(tmp_path / "m.png")
+    image, *_ = app.run_inpaint(_editor(photo, stroke), str(tmp_path / "m.png"), "biharmonic")
+    np.testing.assert_array_equal(image[~other], photo[~other])
+    assert not np.array_equal(image[other], photo[other])
+
+
+def test_empty_mask_and_size_mismatch_are_messages(tmp_path, photo):
+    image, text, *_ = app.run_inpaint(_editor(photo), None, "telea")
+    np.testing.assert_array_equal(image, photo)
+    assert "no hole" in text
+    Image.fromarray(np.full((10, 10), 255, np.uint8)).save(tmp_path / "small.png")
+    image, text, *_ = app.run_inpaint(_editor(photo), str(tmp_path / "small.png"), "telea")
+    assert image is None and text.startswith("**Could not inpaint:**") and "10x10" in text
+    image, text, *_ = app.run_inpaint(None, None, "telea")
+    assert image is None and "Upload or pick a photo" in text
+
+
+def test_failing_method_does_not_break_the_next_request(photo, stroke, monkeypatch):
+    method = app.get_method("telea")
+    monkeypatch.setattr(method, "fill", lambda *a, **k: 1 / 0)
+    image, text, *_ = app.run_inpaint(_editor(photo, stroke), None, "telea")
+    assert image is None and "ZeroDivisionError" in text and "Traceback" not in text
+    monkeypatch.undo()
+    image, text, *_ = app.run_inpaint(_editor(photo, stroke), None, "telea")
+    assert image is not None
+
+
+def test_stochastic_method_gives_gallery_sorted_by_likelihood(photo):
+    label = next(c.label for c in app.available_choices() if c.method == "mle-normal")
+    hole = np.zeros(photo.shape[:2], bool)
+    hole[60:70, 60:70] = True
+    image, text, gallery, _ = app.run_inpaint(_editor(photo, hole), None, label, 3, 4, mode="sample")
+    lls = [float(caption.split("= ")[1]) for _, caption in gallery]
+    assert len(gallery) == 4 and lls == sorted(lls, reverse=True)
+    assert "Processed the" in text and "32x32" in text  # large photo: the size pipeline's window
+    np.testing.assert_array_equal(image[~hole], photo[~hole])
+
+
+def test_compare_runs_each_method(photo, stroke):
+    gallery, text = app.run_compare(_editor(photo, stroke), None, ["telea", "biharmonic"], 0)
+    assert [caption.split(":")[0] for _, caption in gallery] == ["telea", "biharmonic"]
+    for image, _ in gallery:
+        np.testing.assert_array_equal(image[~stroke], photo[~stroke])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served_app():
+    demo = app.build_app()
+    port = _free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+def test_gradio_client_api(served_app, tmp_path, photo, stroke):
+    from gradio_client import Client, handle_file
+
+    save_image(tmp_path / "in.png", photo)
+    Image.fromarray((stroke * 255).astype(np.uint8)).save(tmp_path / "m.png")
+    client = Client(served_app, verbose=False)
+    out = client.predict(handle_file(str(tmp_path / "in.png")), handle_file(str(tmp_path / "m.png")), "telea", 0,
+                         api_name="/inpaint")
+    result = np.asarray(Image.open(out))
+    np.testing.assert_array_equal(result[~stroke], photo[~stroke])
+    assert not np.array_equal(result[stroke], photo[stroke])
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+BROWSER_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("INPAINT_REQUIRE_BROWSER"),
+                    reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_paint_and_inpaint_in_headless_chromium(served_app, monkeypatch, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    seen = {}
+    real = app.editor_inputs
+
+    def recording(editor, mask_file):
+        image, mask = real(editor, mask_file)
+        seen.update(image=image.rgb.copy(), mask=mask.copy())
+        return image, mask
+
+    monkeypatch.setattr(app, "editor_inputs", recording)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.goto(served_app, wait_until="networkidle")
+        page.locator(".gallery-item").first.click()  # the astronaut example
+        page.wait_for_timeout(1500)
+        page.locator("#editor button[aria-label='Brush']").first.click()
+        box = page.locator("#editor canvas").first.bounding_box()
+        x, y = box["x"] + box["width"] / 2 - 40, box["y"] + box["height"] / 2
+        page.mouse.move(x, y)
+        page.mouse.down()
+        for k in range(20):
+            page.mouse.move(x + 4 * k, y + k, steps=2)
+        page.mouse.up()
+        page.locator("#run").click()
+        page.wait_for_selector("#result img", timeout=60000)
+        src = page.locator("#result img").get_attribute("src")
+        png = page.request.get(src).body()
+        shots = Path(os.environ.get("INPAINT_SCREENSHOT_DIR", tmp_path))
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / "gradio_app.png"), full_page=True)
+        status = page.locator("#status").inner_text()
+        browser.close()
+    (tmp_path / "r.png").write_bytes(png)
+    result = np.asarray(Image.open(tmp_path / "r.png").convert("RGB"))
+    original, mask = seen["image"], seen["mask"]
+    assert "telea" in status and result.shape == original.shape
+    assert 0.001 < mask.mean() < 0.2  # the stroke, not the whole canvas
+    changed = np.any(result != original, axis=2)
+    assert changed.any() and not (changed & ~mask).any()  # differs from the input only inside the stroke
