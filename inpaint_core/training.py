@@ -132,7 +132,7 @@ class Trainer:
         seed = int(r["seed"])
         torch.manual_seed(seed)
         train = cached_array(r["data"], "train", r["size"])
-        if hasattr(self.cls, "fit_network"):  # statistical models: a closed-form / EM fit, no SGD loop
+        if getattr(self.cls, "fit_network", None):  # statistical models: a closed-form / EM fit, no SGD loop
             started = time.perf_counter()
             net = self.cls.fit_network(train, r)
             seconds = time.perf_counter() - started

@@ -167,3 +167,34 @@ def test_flip_flop_recovers_known_row_and_column_covariances():
 def test_bits_per_dim_of_the_uniform_density_is_eight():
     assert float(bits_per_dim(torch.tensor(0.0), 3072)) == pytest.approx(8.0)
     assert float(bits_per_dim(torch.tensor(-3072 * math.log(2)), 3072)) == pytest.approx(9.0)
+
+
+def test_pixelcnnpp_is_causal_in_raster_order():
+    from inpaint_core.methods.mle_pixelcnnpp import PixelCNNPP
+
+    torch.manual_seed(0)
+    net = PixelCNNPP(size=8, filters=8, blocks=2, mixtures=2).eval()
+    x = torch.rand(1, 3, 8, 8) * 2 - 1
+    base = net.params(x).abs().amax(1).flatten()
+    for i, j in [(0, 0), (3, 5), (7, 7)]:
+        y = x.clone()
+        y[:, :, i, j] = -y[:, :, i, j]
+        changed = (net.params(y) - net.params(x)).abs().amax(1).flatten()
+        k = i * 8 + j
+        assert changed[: k + 1].max() == 0  # nothing at or before the changed pixel moves
+        if k < 63:
+            assert changed[k + 1 :].max() > 0  # and later pixels do see it
+    assert base.numel() == 64
+
+
+def test_pixelcnnpp_likelihood_is_a_distribution_over_256_levels():
+    """With identical channels and zero R->G->B coefficients P(v, v, v) = f(v)^3, and the discretised
+    logistic f must sum to one over the 256 levels (edge bins included)."""
+    from inpaint_core.methods.mle_pixelcnnpp import discretized_mix_logistic_logprob
+
+    levels = torch.arange(256, dtype=torch.float32) / 255 * 2 - 1
+    for mean, log_scale in [(0.1, -3.0), (-0.95, -4.0), (0.0, 0.5)]:
+        channel = [mean, log_scale, 0.0]  # mean, log scale, coefficient (tanh(0) = 0)
+        params = torch.tensor([0.0] + channel * 3).view(1, 10, 1, 1).expand(256, -1, -1, -1)
+        lp = discretized_mix_logistic_logprob(levels.view(256, 1, 1, 1).expand(-1, 3, -1, -1), params, 1)
+        assert float(torch.exp(lp / 3).sum()) == pytest.approx(1.0, abs=1e-4)

@@ -44,3 +44,15 @@ def test_build_assembles_a_self_contained_space(tmp_path):
     from build import catalog_repos
 
     assert front_matter(out / "README.md")["models"] == catalog_repos()
+
+
+def test_dashboard_docker_space():
+    space = ROOT / "spaces" / "dashboard"
+    meta = front_matter(space / "README.md")
+    assert meta["sdk"] == "docker" and meta["app_port"] == 8501
+    dockerfile = (space / "Dockerfile").read_text()
+    cmd = next(line for line in dockerfile.splitlines() if line.startswith("CMD"))
+    entry = next(part.strip('",') for part in cmd.split() if part.strip('",').endswith(".py"))
+    assert (ROOT / entry).is_file()  # build.py copies demos/ next to the Dockerfile
+    assert "0.0.0.0" in cmd and "8501" in cmd and "HEALTHCHECK" in dockerfile and "_stcore/health" in dockerfile
+    assert "streamlit" in (space / "requirements.txt").read_text()

@@ -1,0 +1,245 @@
+"""Streamlit dashboard: run the benchmark harness and compare methods on L1, MSE, PSNR, SSIM, MAEM and time.
+
+Pages: Run (a resumable benchmark with a live count), Compare (tables and Plotly charts), Examples
+(the images behind the numbers), Zoo (the checkpoints' cards). Results are CSV files in
+``$INPAINT_RESULTS_DIR`` (default ``results/``), so a reload or a second visitor sees them without
+recomputing, and a stopped run resumes where it stopped.
+
+Run: ``streamlit run demos/dashboard.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from inpaint_core.benchmark import SUMMARY_METRICS, BenchmarkSpec, by_bucket, image_mask, read_results, run_benchmark, summarize
+from inpaint_core.datasets import load_split
+from inpaint_core.errors import InpaintError
+from inpaint_core.maskgen import make_mask_generator
+from inpaint_core.masks import BUCKET_LABELS
+from inpaint_core.methods import list_methods, load_method
+from inpaint_core.zoo import load_catalog, locate, zoo_dir
+
+PAGES = ("Run", "Compare", "Examples", "Zoo")
+MASKS = {"centre": "centre", "rectangles (5-12 px at 32)": "rect", "random blobs": "blobs", "free-form strokes": "strokes",
+         "Quick Draw strokes (path)": "quickdraw", "mask folder (path)": "files"}
+LABELS = {"l1_hole_01": "L1 in hole [0,1]", "mse_hole_01": "MSE in hole [0,1]", "l2paper_hole_01": "L2 (paper) [0,1]",
+          "l2paper_hole_255": "L2 (paper) [0,255]", "maem_hole_pct": "MAEM %", "psnr_full_db": "PSNR dB",
+          "ssim_full": "SSIM", "ms": "ms per image", "log_likelihood": "log-likelihood"}
+
+
+def results_dir() -> Path:
+    path = Path(os.environ.get("INPAINT_RESULTS_DIR", "results"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def method_labels() -> list[str]:
+    """Methods from the registry; learned ones as NAME@CHECKPOINT for each checkpoint that resolves."""
+    catalog = load_catalog()
+    labels = []
+    for cls in list_methods():
+        if not cls.capabilities.needs_checkpoint:
+            labels.append(cls.name)
+        labels += [f"{cls.name}@{e.id}" for e in catalog if e.method == cls.name and locate(e)[0] != "missing"]
+    return labels
+
+
+@st.cache_resource(show_spinner=False)
+def cached_method(label: str):
+    name, _, checkpoint = label.partition("@")
+    return load_method(name, checkpoint or None)
+
+
+def result_files() -> list[Path]:
+    return sorted(results_dir().glob("*.csv"), key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def load_results(path: Path) -> pd.DataFrame | None:
+    try:
+        return read_results(path)
+    except InpaintError as exc:
+        st.error(str(exc))
+        return None
+
+
+def page_run() -> None:
+    st.header("Run a benchmark")
+    labels = method_labels()
+    with st.form("run"):
+        data = st.text_input("Data: 'bundled' (scikit-image's photos) or a folder/archive path", "bundled")
+        split = st.selectbox("Split", ["val", "all", "train"])
+        size = st.number_input("Resize images to (px, 0 = keep)", 0, 2048, 64, step=16)
+        mask_name = st.selectbox("Mask family", list(MASKS))
+        mask_path = st.text_input("Path for Quick Draw strokes or a mask folder", "")
+        ratio = st.slider("Hole-ratio range", 0.0, 1.0, (0.0, 1.0), 0.01)
+        methods = st.multiselect("Methods", labels, default=[m for m in ("telea", "biharmonic") if m in labels])
+        n = st.number_input("Images", 1, 100000, 8)
+        seed = st.number_input("Seed", 0, 2**31 - 1, 0)
+        name = st.text_input("Results name", "benchmark")
+        submitted = st.form_submit_button("Run")
+    if not submitted:
+        return
+    if not methods:
+        st.warning("Choose at least one method.")
+        return
+    family = MASKS[mask_name]
+    if family in ("quickdraw", "files"):
+        if not mask_path:
+            st.warning("This mask family needs a path.")
+            return
+        family = f"{family}:{mask_path}"
+    spec = BenchmarkSpec(methods, data, split, int(size) or None, family,
+                         None if ratio == (0.0, 1.0) else (float(ratio[0]), float(ratio[1])), int(n), int(seed))
+    out = results_dir() / f"{Path(name).name}.csv"
+    total = len(methods) * int(n)
+    bar = st.progress(0.0, text="starting")
+    done = {"count": 0}
+
+    def on_row(row: dict) -> None:
+        done["count"] += 1
+        bar.progress(min(done["count"] / total, 1.0), text=f"{done['count']} new results ({row['method']}, image {row['index']})")
+
+    try:
+        df = run_benchmark(spec, out, progress=False, on_row=on_row)
+    except InpaintError as exc:
+        st.error(str(exc))
+        return
+    bar.progress(1.0, text=f"done: {len(df)} results in {out.name}")
+    st.success(f"Saved {len(df)} rows to {out}. Open Compare to see them.")
+    show_summary(df)
+
+
+def summary_table(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per method: 'mean ± std' for every metric (numeric means kept for sorting)."""
+    table = summarize(df)
+    out = pd.DataFrame(index=table.index)
+    out["images"] = table[("n", "images")]
+    for metric in [c for c in (*SUMMARY_METRICS, "log_likelihood") if (c, "mean") in table.columns]:
+        out[LABELS[metric]] = table[(metric, "mean")]
+        out[LABELS[metric] + " ±"] = table[(metric, "std")]
+    return out
+
+
+def show_summary(df: pd.DataFrame) -> None:
+    st.dataframe(summary_table(df), width="stretch")
+
+
+def page_compare() -> None:
+    st.header("Compare methods")
+    files = result_files()
+    if not files:
+        st.info("No results yet: run a benchmark on the Run page (or with `inpaint benchmark --out results/NAME.csv`).")
+        return
+    path = st.selectbox("Results", files, format_func=lambda p: p.name)
+    df = load_results(path)
+    if df is None:
+        return
+    show_summary(df)
+    st.download_button("Download CSV", df.to_csv(index=False), file_name=path.name, mime="text/csv")
+    means = df.groupby("method", sort=False)[list(SUMMARY_METRICS)].agg(["mean", "std"])
+    metric = st.selectbox("Metric", list(SUMMARY_METRICS), format_func=LABELS.get)
+    flat = pd.DataFrame({"method": means.index, "mean": means[(metric, "mean")].values, "std": means[(metric, "std")].values})
+    st.plotly_chart(px.bar(flat, x="method", y="mean", error_y="std", title=f"{LABELS[metric]} per method",
+                           labels={"mean": LABELS[metric]}), key="per_method")
+    buckets = df.dropna(subset=["bucket"])
+    if not buckets.empty:
+        grouped = buckets.groupby(["bucket", "method"])[metric].mean().reset_index()
+        st.plotly_chart(px.bar(grouped, x="bucket", y=metric, color="method", barmode="group",
+                               category_orders={"bucket": list(BUCKET_LABELS)},
+                               title=f"{LABELS[metric]} per hole-ratio bucket", labels={metric: LABELS[metric]}),
+                        key="per_bucket")
+    quality = df.groupby("method")[[metric, "ms"]].mean().reset_index()
+    st.plotly_chart(px.scatter(quality, x="ms", y=metric, text="method", log_x=True,
+                               title=f"{LABELS[metric]} against latency", labels={"ms": "ms per image", metric: LABELS[metric]}),
+                    key="quality_latency")
+    st.plotly_chart(px.box(df, x="method", y=metric, points="all", title=f"Per-image {LABELS[metric]}",
+                           labels={metric: LABELS[metric]}), key="distribution")
+    if not buckets.empty:
+        st.subheader("Per hole-ratio bucket (mean, std)")
+        st.dataframe(by_bucket(df), width="stretch")
+
+
+def page_examples() -> None:
+    st.header("Examples")
+    files = result_files()
+    if not files:
+        st.info("No results yet: run a benchmark first.")
+        return
+    path = st.selectbox("Results", files, format_func=lambda p: p.name, key="examples_file")
+    df = load_results(path)
+    spec_path = path.with_name(path.name + ".json")
+    if df is None:
+        return
+    if not spec_path.exists():
+        st.warning(f"{spec_path.name} is missing: the images behind these results cannot be regenerated.")
+        return
+    spec = json.loads(spec_path.read_text())
+    indices = sorted(df["index"].unique())
+    chosen = st.multiselect("Images", indices, default=indices[:2])
+    try:
+        images = load_split(spec["data"], spec["split"], spec["size"])
+        gen = make_mask_generator(spec["masks"], tuple(spec["ratio"]) if spec["ratio"] else None)
+    except InpaintError as exc:
+        st.error(str(exc))
+        return
+    methods = list(df["method"].unique())
+    for index in chosen:
+        truth = images[int(index)]
+        mask = image_mask(gen, truth.shape[:2], spec["seed"], int(index))
+        masked = truth.copy()
+        masked[mask] = 255
+        st.subheader(f"{images.names[int(index)]} (hole {mask.mean():.1%})")
+        cols = st.columns(2 + len(methods))
+        cols[0].image(truth, caption="original")
+        cols[1].image(masked, caption="masked")
+        for col, label in zip(cols[2:], methods):
+            row = df[(df["method"] == label) & (df["index"] == index)]
+            try:
+                result = cached_method(label).inpaint(truth, mask, seed=spec["seed"] + int(index))
+            except InpaintError as exc:
+                col.warning(f"{label}: {exc}")
+                continue
+            caption = label
+            if not row.empty:
+                r = row.iloc[0]
+                caption += f"\nL1 {r['l1_hole_01']:.4f} · PSNR {r['psnr_full_db']:.2f} · SSIM {r['ssim_full']:.3f}"
+            col.image(result.image, caption=caption)
+
+
+def page_zoo() -> None:
+    st.header("Model zoo")
+    entries = load_catalog()
+    if not entries:
+        st.info("The zoo catalog is empty.")
+        return
+    rows = []
+    for e in entries:
+        config = zoo_dir() / e.id / "config.json"
+        meta = json.loads(config.read_text()).get("inpaint_zoo", {}) if config.exists() else {}
+        rows.append({"id": e.id, "method": e.method, "data": e.dataset, "resolution": e.resolution,
+                     "MB": round(sum(f["size"] for f in e.files.values()) / 2**20, 2),
+                     "training minutes": meta.get("training", {}).get("minutes"), "where": locate(e)[0],
+                     **{LABELS.get(k, k): v for k, v in e.metrics.items()}})
+    st.dataframe(pd.DataFrame(rows), width="stretch")
+    for e in entries:
+        card = zoo_dir() / e.id / "README.md"
+        with st.expander(f"{e.id}: model card"):
+            st.markdown(card.read_text().split("---", 2)[-1] if card.exists() else "(card not available locally)")
+
+
+def main() -> None:
+    st.set_page_config(page_title="inpaint-zoo dashboard", layout="wide")
+    st.title("inpaint-zoo: compare inpainting methods")
+    page = st.sidebar.radio("Page", PAGES, key="page")
+    {"Run": page_run, "Compare": page_compare, "Examples": page_examples, "Zoo": page_zoo}[page]()
+
+
+main()

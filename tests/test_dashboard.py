@@ -1,0 +1,126 @@
+"""The Streamlit dashboard with streamlit.testing (AppTest) and in headless Chromium."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from inpaint_core.benchmark import BenchmarkSpec, run_benchmark
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "demos" / "dashboard.py")
+
+
+@pytest.fixture
+def results(tmp_path, monkeypatch):
+    folder = tmp_path / "results"
+    monkeypatch.setenv("INPAINT_RESULTS_DIR", str(folder))
+    return folder
+
+
+def _app():
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_file(APP, default_timeout=180)
+
+
+def _run_small(at, methods=("telea", "biharmonic"), n=3, seed=7):
+    at.run()
+    at.multiselect[0].set_value(list(methods))
+    at.selectbox[1].set_value("rectangles (5-12 px at 32)")
+    at.number_input[1].set_value(n)
+    at.number_input[2].set_value(seed)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+
+
+def test_run_page_matches_the_harness(results, tmp_path):
+    at = _app()
+    _run_small(at)
+    shown = at.dataframe[0].value
+    direct = run_benchmark(BenchmarkSpec(["telea", "biharmonic"], "bundled", "val", 64, "rect", None, 3, 7),
+                           tmp_path / "direct.csv", progress=False)
+    for method in ("telea", "biharmonic"):
+        rows = direct[direct["method"] == method]
+        for column, label in (("l1_hole_01", "L1 in hole [0,1]"), ("psnr_full_db", "PSNR dB"), ("ssim_full", "SSIM"),
+                              ("maem_hole_pct", "MAEM %"), ("mse_hole_01", "MSE in hole [0,1]")):
+            assert shown.loc[method, label] == pytest.approx(rows[column].mean(), rel=1e-12)
+    saved = pd.read_csv(results / "benchmark.csv")
+    assert len(saved) == 6 and (results / "benchmark.csv.json").exists()
+
+
+@pytest.mark.parametrize("filled", [False, True])
+def test_every_page_renders(results, filled):
+    at = _app()
+    if filled:
+        _run_small(at, n=2)
+    else:
+        at.run()
+    for page in ("Compare", "Examples", "Zoo", "Run"):
+        at.sidebar.radio[0].set_value(page).run()
+        assert not at.exception, (page, at.exception)
+    at.sidebar.radio[0].set_value("Compare").run()
+    if filled:
+        assert len(at.dataframe) >= 1 and not at.info
+    else:
+        assert "No results yet" in at.info[0].value
+
+
+def test_corrupt_results_file_is_a_message(results):
+    results.mkdir(parents=True)
+    (results / "broken.csv").write_bytes(b"method,index\n\x00\xff\xfe,,,\n")
+    at = _app()
+    at.run()
+    at.sidebar.radio[0].set_value("Compare").run()
+    assert not at.exception and at.error and "broken.csv" in at.error[0].value
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("INPAINT_REQUIRE_BROWSER"),
+                    reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_dashboard_in_headless_chromium(results, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_gradio_app import BROWSER_ARGS
+
+    run_benchmark(BenchmarkSpec(["telea", "biharmonic", "navier-stokes"], "bundled", "val", 64, "strokes", None, 6, 0),
+                  results / "bundled-strokes.csv", progress=False)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "INPAINT_RESULTS_DIR": str(results)}
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", APP, "--server.headless", "true",
+                               "--server.port", str(port), "--server.address", "127.0.0.1",
+                               "--browser.gatherUsageStats", "false"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for _ in range(60):
+                try:
+                    page.goto(f"http://127.0.0.1:{port}/", wait_until="networkidle")
+                    break
+                except Exception:
+                    time.sleep(1)
+            page.get_by_text("Compare", exact=True).first.click()
+            page.wait_for_selector(".js-plotly-plot", timeout=60000)
+            page.wait_for_timeout(1500)
+            assert page.locator(".js-plotly-plot").count() >= 3
+            shots = Path(os.environ.get("INPAINT_SCREENSHOT_DIR", tmp_path))
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert np.isfinite(pd.read_csv(results / "bundled-strokes.csv")["psnr_full_db"]).all()
