@@ -143,6 +143,36 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_samples(args: argparse.Namespace) -> int:
+    """Unconditional samples of a distribution checkpoint as one grid image."""
+    import numpy as np
+    import torch
+
+    from .images import save_image, to_uint8
+    from .methods.registry import load_method
+    from .mle import Distribution
+    from .zoo import find_entry
+
+    entry = find_entry(args.id)
+    method = load_method(entry.method, args.id)
+    net = getattr(method, "net", None)
+    if not isinstance(net, Distribution):
+        raise InpaintError(f"Checkpoint '{args.id}' is not a distribution; only mle-* checkpoints can sample.")
+    with torch.no_grad():
+        images = net.sample(args.n, torch.Generator().manual_seed(args.seed)).clamp(0, 1)
+    tiles = images.permute(0, 2, 3, 1).numpy()
+    cols = int(np.ceil(np.sqrt(args.n)))
+    rows = int(np.ceil(args.n / cols))
+    size = tiles.shape[1]
+    grid = np.ones((rows * (size + 2) + 2, cols * (size + 2) + 2, 3), np.float32)
+    for k, tile in enumerate(tiles):
+        r, c = divmod(k, cols)
+        grid[2 + r * (size + 2) : 2 + r * (size + 2) + size, 2 + c * (size + 2) : 2 + c * (size + 2) + size] = tile
+    save_image(args.output, to_uint8(grid))
+    print(f"{args.n} samples of {args.id} -> {args.output}")
+    return 0
+
+
 def cmd_zoo(args: argparse.Namespace) -> int:
     from . import zoo
     from .checkpoints import write_card
@@ -227,6 +257,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a recipe value")
     train.add_argument("--quiet", action="store_true")
     train.set_defaults(func=cmd_train)
+
+    samples = sub.add_parser("samples", help="a grid of samples from a distribution checkpoint")
+    samples.add_argument("id")
+    samples.add_argument("-n", type=int, default=16)
+    samples.add_argument("--seed", type=int, default=0)
+    samples.add_argument("-o", "--output", required=True)
+    samples.set_defaults(func=cmd_samples)
 
     zoo = sub.add_parser("zoo", help="the model zoo")
     zsub = zoo.add_subparsers(dest="zoo_command", required=True)

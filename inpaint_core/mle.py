@@ -31,6 +31,23 @@ class Distribution(nn.Module):
 
     size: int
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._derived: dict[str, Any] = {}
+
+    def derived(self, key: str, compute):
+        """Quantities computed once from the parameters (inverses, factors), dropped when they change."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
+
+    def parameters_changed(self) -> None:
+        self._derived.clear()
+
+    def _load_from_state_dict(self, *args, **kwargs):
+        self.parameters_changed()
+        super()._load_from_state_dict(*args, **kwargs)
+
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """Log-density (nats) of each image in the batch; differentiable in ``x``."""
         raise NotImplementedError

@@ -31,19 +31,11 @@ class GaussianMixtureImage(Distribution, PyTorchModelHubMixin):
         self.register_buffer("basis", torch.zeros(k, d, r))
         self.register_buffer("eigvals", torch.ones(k, r))
         self.register_buffer("noise", torch.ones(k))
-        self._cache: tuple | None = None
-        self._holes: dict = {}  # Cholesky factors per hole, see gaussian.condition
-
-    def _load_from_state_dict(self, *args, **kwargs):
-        self._cache = None
-        self._holes = {}
-        super()._load_from_state_dict(*args, **kwargs)
 
     def _params(self):
-        if self._cache is None:
-            self._cache = (torch.log_softmax(self.logits.to(torch.float64), 0), self.mean.to(torch.float64),
-                           gaussian.orthonormal(self.basis), self.eigvals.to(torch.float64), self.noise.to(torch.float64))
-        return self._cache
+        return self.derived("params", lambda: (
+            torch.log_softmax(self.logits.to(torch.float64), 0), self.mean.to(torch.float64),
+            gaussian.orthonormal(self.basis), self.eigvals.to(torch.float64), self.noise.to(torch.float64)))
 
     def mean_image(self) -> torch.Tensor:
         logw, mean, *_ = self._params()
@@ -70,7 +62,7 @@ class GaussianMixtureImage(Distribution, PyTorchModelHubMixin):
         _, mean, q, lam, s2 = self._params()
         e = x.reshape(1, -1).to(torch.float64) - mean[k]
         hole = mask.bool().expand(1, 3, -1, -1).reshape(-1)
-        offset, logdet_phh = gaussian.condition(e, hole, q[k], lam[k], s2[k], self._holes)
+        offset, logdet_phh = gaussian.condition(e, hole, q[k], lam[k], s2[k], self.derived("holes", dict))
         e[:, hole] = offset
         return e + mean[k], logdet_phh
 
@@ -127,7 +119,7 @@ class GaussianMixtureImage(Distribution, PyTorchModelHubMixin):
                 q, lam, s2 = gaussian.eig_factor(cov, model.rank)
                 model.mean[k], model.basis[k], model.eigvals[k], model.noise[k] = mean, q, lam, s2
             model.logits.copy_(torch.log(weights / n))
-            model._cache = None
+            model.parameters_changed()
             if it == iterations:
                 break
             with torch.no_grad():  # E-step in chunks

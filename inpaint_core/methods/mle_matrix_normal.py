@@ -60,30 +60,26 @@ class MatrixNormalImage(Distribution, PyTorchModelHubMixin):
         self.register_buffer("mean", torch.zeros(3, size, size))
         self.register_buffer("row_factor", torch.eye(size).repeat(3, 1, 1))
         self.register_buffer("col_factor", torch.eye(size).repeat(3, 1, 1))
-        self._cache: dict | None = None
         self.cg_iterations = 0
-
-    def _load_from_state_dict(self, *args, **kwargs):
-        self._cache = None
-        super()._load_from_state_dict(*args, **kwargs)
 
     def set_covariances(self, row_cov: torch.Tensor, col_cov: torch.Tensor) -> None:
         self.row_factor.copy_(torch.linalg.cholesky(row_cov.to(torch.float64)))
         self.col_factor.copy_(torch.linalg.cholesky(col_cov.to(torch.float64)))
-        self._cache = None
+        self.parameters_changed()
 
     def covariances(self) -> tuple[torch.Tensor, torch.Tensor]:
         u, v = (torch.tril(f.to(torch.float64)) for f in (self.row_factor, self.col_factor))
         return u @ u.transpose(-2, -1), v @ v.transpose(-2, -1)
 
     def _params(self) -> dict:
-        if self._cache is None:
+        def compute() -> dict:
             u_inv, u_logdet = _chol_inverse(self.row_factor)
             v_inv, v_logdet = _chol_inverse(self.col_factor)
-            self._cache = {"mean": self.mean.to(torch.float64), "u_inv": u_inv, "v_inv": v_inv, "u_logdet": u_logdet,
-                           "v_logdet": v_logdet, "u_chol": torch.tril(self.row_factor.to(torch.float64)),
-                           "v_chol": torch.tril(self.col_factor.to(torch.float64))}
-        return self._cache
+            return {"mean": self.mean.to(torch.float64), "u_inv": u_inv, "v_inv": v_inv, "u_logdet": u_logdet,
+                    "v_logdet": v_logdet, "u_chol": torch.tril(self.row_factor.to(torch.float64)),
+                    "v_chol": torch.tril(self.col_factor.to(torch.float64))}
+
+        return self.derived("params", compute)
 
     def mean_image(self) -> torch.Tensor:
         return self.mean[None]

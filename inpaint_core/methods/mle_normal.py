@@ -26,19 +26,10 @@ class NormalImage(Distribution, PyTorchModelHubMixin):
         self.register_buffer("basis", torch.zeros(g, d, r))
         self.register_buffer("eigvals", torch.ones(g, r))
         self.register_buffer("noise", torch.ones(g))
-        self._cache: tuple | None = None
-        self._holes: dict = {}  # Cholesky factors per hole, see gaussian.condition
-
-    def _load_from_state_dict(self, *args, **kwargs):  # new parameters: drop derived quantities
-        self._cache = None
-        self._holes = {}
-        super()._load_from_state_dict(*args, **kwargs)
 
     def _params(self):
-        if self._cache is None:
-            self._cache = (self.mean.to(torch.float64), gaussian.orthonormal(self.basis),
-                           self.eigvals.to(torch.float64), self.noise.to(torch.float64))
-        return self._cache
+        return self.derived("params", lambda: (self.mean.to(torch.float64), gaussian.orthonormal(self.basis),
+                                               self.eigvals.to(torch.float64), self.noise.to(torch.float64)))
 
     def _flat(self, x: torch.Tensor) -> torch.Tensor:
         return x.reshape(x.shape[0], self.groups, self.dim)
@@ -64,7 +55,7 @@ class NormalImage(Distribution, PyTorchModelHubMixin):
         out = e.clone()
         for g in range(self.groups):
             if hole[g].any():
-                offset, _ = gaussian.condition(e[:, g], hole[g], q[g], lam[g], s2[g], self._holes)
+                offset, _ = gaussian.condition(e[:, g], hole[g], q[g], lam[g], s2[g], self.derived("holes", dict))
                 out[:, g, hole[g]] = offset
         return torch.where(mask.bool(), (out + mean).reshape(x.shape), x)  # visible pixels bit-exact
 
@@ -81,7 +72,7 @@ class NormalImage(Distribution, PyTorchModelHubMixin):
             cov.diagonal().add_(ridge)
             q, lam, s2 = gaussian.eig_factor(cov, model.rank)
             model.mean[g], model.basis[g], model.eigvals[g], model.noise[g] = mean, q, lam, s2
-        model._cache = None
+        model.parameters_changed()
         return model
 
 
