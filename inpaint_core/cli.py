@@ -33,7 +33,7 @@ def _sample_inputs(tmp: Path) -> tuple[Path, Path]:
     from .images import save_image
     from .maskgen import FreeFormStrokes
 
-    image = bundled_images().__getitem__(0)
+    image = bundled_images()[0]
     mask = FreeFormStrokes()(image.shape[0], image.shape[1], np.random.default_rng(0))
     tmp.mkdir(parents=True, exist_ok=True)
     save_image(tmp / "astronaut.png", image)

@@ -145,11 +145,11 @@ class QuickDrawStrokes:
 
     canvas = 256
 
-    def __init__(self, path: str | Path, max_drawings: int = 20000) -> None:
+    def __init__(self, path: str | Path, max_strokes: int = 200_000) -> None:
         self.strokes: list[np.ndarray] = []
-        for name, data in iter_archive_files(path, suffixes=(".ndjson",)):
+        for _, data in iter_archive_files(path, suffixes=(".ndjson",)):
             for line in data.decode("utf-8").splitlines():
-                if len(self.strokes) >= max_drawings * 8:
+                if len(self.strokes) >= max_strokes:
                     break
                 drawing = json.loads(line).get("drawing") if line.strip() else None
                 if drawing:

@@ -39,6 +39,11 @@ def build(space: str, out: Path) -> Path:
     shutil.copytree(ROOT / "demos", out / "demos", ignore=ignore)
     (out / "zoo").mkdir()
     shutil.copy(ROOT / "zoo" / "catalog.json", out / "zoo" / "catalog.json")
+    for entry in json.loads((ROOT / "zoo" / "catalog.json").read_text())["checkpoints"]:
+        (out / "zoo" / entry["id"]).mkdir()  # cards and configs only: the dashboard's Zoo page reads them
+        for name in ("README.md", "config.json"):
+            if (ROOT / "zoo" / entry["id"] / name).exists():
+                shutil.copy(ROOT / "zoo" / entry["id"] / name, out / "zoo" / entry["id"] / name)
     readme = out / "README.md"
     if "models:" in readme.read_text():
         readme.write_text(with_models(readme.read_text(), catalog_repos()))

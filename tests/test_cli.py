@@ -119,3 +119,22 @@ def test_corrupt_results_file_is_reported(tmp_path):
     (tmp_path / "r.csv").write_bytes(b"\x00\xff garbage")
     with pytest.raises(Exception, match="damaged|lacks columns"):
         benchmark.read_results(tmp_path / "r.csv")
+
+
+def test_samples_grid_from_a_distribution_checkpoint(tmp_path, monkeypatch, capsys):
+    import torch
+
+    from inpaint_core import zoo
+    from inpaint_core.checkpoints import save_network, write_card
+    from inpaint_core.methods.mle_normal import NormalImage
+
+    monkeypatch.setenv("INPAINT_ZOO_DIR", str(tmp_path / "zoo"))
+    rng = np.random.default_rng(0)
+    imgs = torch.from_numpy(rng.integers(0, 256, (50, 8, 8, 3), dtype=np.uint8))
+    folder = save_network(NormalImage.fit(imgs, size=8, rank=16), tmp_path / "zoo" / "n8", {"method": "mle-normal"})
+    write_card(folder, "n8")
+    zoo.register(folder, "mle-normal", "noise", 8, {})
+    assert main(["samples", "n8", "-n", "5", "-o", str(tmp_path / "grid.png")]) == 0
+    grid = load_image(tmp_path / "grid.png").rgb
+    assert grid.shape == (2 * (8 + 2) + 2, 3 * (8 + 2) + 2, 3)  # 5 tiles of 8 px: 2 rows x 3 columns, 2 px gaps
+    assert main(["samples", "nope", "-o", str(tmp_path / "x.png")]) == 2
