@@ -142,3 +142,58 @@ def test_committed_zoo_matches_its_catalog():
     assert zoo.verify_all() == []
     for entry in zoo.load_catalog():
         assert {"config.json", "model.safetensors", "README.md"} <= set(entry.files)
+
+
+class FakeHub:
+    """Stands in for huggingface_hub's HfApi: records uploads, serves a remote card."""
+
+    def __init__(self, remote_card=None):
+        self.remote_card, self.uploads = remote_card, []
+
+    def api(self):
+        hub = self
+
+        class Api:
+            def create_repo(self, repo_id, exist_ok):
+                assert exist_ok
+
+            def upload_folder(self, **kwargs):
+                hub.uploads.append(kwargs)
+                return "uploaded"
+
+        return Api()
+
+    def download(self, tmp_path):
+        from huggingface_hub.errors import EntryNotFoundError
+
+        def fake(repo_id, filename, revision=None):
+            if self.remote_card is None:
+                raise EntryNotFoundError("no card")
+            path = tmp_path / "remote_README.md"
+            path.write_text(self.remote_card)
+            return str(path)
+
+        return fake
+
+
+@pytest.mark.parametrize("remote", [None, "same", "different"])
+def test_push_never_replaces_a_different_card_silently(tiny_zoo, tmp_path, monkeypatch, remote):
+    import huggingface_hub
+
+    from inpaint_core.hub import push
+
+    root, _ = tiny_zoo
+    local_card = (root / "ce-tiny" / "README.md").read_text()
+    hub = FakeHub({"same": local_card, "different": "---\nlicense: other\n---\nsomeone's card"}.get(remote))
+    monkeypatch.setattr(huggingface_hub, "HfApi", hub.api)
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", hub.download(tmp_path))
+    if remote == "different":
+        with pytest.raises(CheckpointError, match="different model card"):
+            push("ce-tiny", "acme/ce-tiny")
+        assert hub.uploads == []
+        assert push("ce-tiny", "acme/ce-tiny", overwrite_card=True) == "uploaded"
+    else:
+        assert push("ce-tiny", "acme/ce-tiny") == "uploaded"
+    upload = hub.uploads[-1]
+    assert upload["repo_id"] == "acme/ce-tiny" and upload["folder_path"] == str(root / "ce-tiny")
+    assert ".training/*" in upload["ignore_patterns"]
