@@ -124,6 +124,8 @@ def summary_table(df: pd.DataFrame) -> pd.DataFrame:
     for metric in [c for c in (*SUMMARY_METRICS, "log_likelihood") if (c, "mean") in table.columns]:
         out[LABELS[metric]] = table[(metric, "mean")]
         out[LABELS[metric] + " ±"] = table[(metric, "std")]
+    if ("peak_rss_mb", "max") in table.columns:
+        out["peak memory MB"] = table[("peak_rss_mb", "max")]
     return out
 
 

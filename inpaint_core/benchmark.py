@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -50,7 +51,12 @@ def evaluate_method(method: Method, images: ImageSet, masks: str | MaskGenerator
         result = method.inpaint(truth, mask, seed=seed + i)
         yield {"method": label or method.name, "index": i, "image": images.names[i],
                **image_metrics(result.image[..., :3], truth, mask), "ms": 1000.0 * result.seconds,
-               "log_likelihood": result.log_likelihood}
+               "log_likelihood": result.log_likelihood, "peak_rss_mb": peak_rss_mb()}
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 @dataclass
@@ -139,6 +145,8 @@ def summarize(df: pd.DataFrame) -> pd.DataFrame:
     cols = [c for c in (*SUMMARY_METRICS, "log_likelihood") if c in df.columns and df[c].notna().any()]
     table = df.groupby("method", sort=False)[cols].agg(["mean", "std"])
     table.insert(0, ("n", "images"), df.groupby("method", sort=False).size())
+    if "peak_rss_mb" in df.columns:
+        table[("peak_rss_mb", "max")] = df.groupby("method", sort=False)["peak_rss_mb"].max()
     return table
 
 

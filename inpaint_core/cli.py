@@ -126,10 +126,11 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
 
 def markdown_table(summary) -> str:
     """Mean of each metric per method as a Markdown table (README)."""
-    cols = [c for c in summary.columns.get_level_values(0).unique() if c != "n"]
-    lines = ["| method | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
+    cols = [c for c in summary.columns if c[0] != "n" and c[1] != "std"]
+    lines = ["| method | " + " | ".join(c[0] if c[1] == "mean" else f"{c[0]} ({c[1]})" for c in cols) + " |",
+             "|---|" + "---:|" * len(cols)]
     for method, row in summary.iterrows():
-        lines.append(f"| {method} | " + " | ".join(f"{row[(c, 'mean')]:.4g}" for c in cols) + " |")
+        lines.append(f"| {method} | " + " | ".join(f"{row[c]:.4g}" for c in cols) + " |")
     return "\n".join(lines)
 
 
