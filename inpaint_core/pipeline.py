@@ -93,28 +93,31 @@ def _pad_to_multiple(image: np.ndarray, mask: np.ndarray, multiple: int) -> tupl
     return (np.pad(image, ((0, ph), (0, pw), (0, 0)), mode="symmetric"), np.pad(mask, ((0, ph), (0, pw))))
 
 
+def _as_fill(out: "Fill | np.ndarray") -> "Fill":
+    """Methods may return a bare float image instead of a :class:`Fill`."""
+    from .methods.base import Fill
+
+    return out if isinstance(out, Fill) else Fill(out)
+
+
 def run_pipeline(
     method: "Method", image: np.ndarray, mask: np.ndarray, rng: np.random.Generator, options: dict[str, Any]
 ) -> tuple[np.ndarray, "Fill", dict[str, Any]]:
     """Run ``method.fill`` at the size it needs; returns the full-size fill, the Fill, and a
     description of the processed region for the user."""
-    from .methods.base import Fill
-
     caps = method.capabilities
     image = np.where(mask[..., None], np.float32(0), image)  # methods never see hole pixels
     height, width = mask.shape
     if caps.native_size is None:
         padded, pmask = _pad_to_multiple(image, mask, caps.size_multiple)
-        out = method.fill(padded, pmask, rng, **options)
-        out = out if isinstance(out, Fill) else Fill(out)
+        out = _as_fill(method.fill(padded, pmask, rng, **options))
         region = {"region": (0, 0, height, width), "resolution": (height, width), "scale": 1.0}
         return out.image[:height, :width], out, region
     native = caps.native_size
     window = plan_window(mask, native, caps.centre_hole)
     crop = resize_image(crop_padded(image, window), native)
     cmask = resize_mask(crop_padded(mask, window), native)
-    out = method.fill(crop.astype(np.float32), cmask, rng, **options)
-    out = out if isinstance(out, Fill) else Fill(out)
+    out = _as_fill(method.fill(crop.astype(np.float32), cmask, rng, **options))
     back = resize_image(out.image.astype(np.float32), window.side)
     full = np.zeros_like(image)
     top, left = max(window.top, 0), max(window.left, 0)

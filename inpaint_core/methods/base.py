@@ -104,8 +104,9 @@ class Method:
         self.defaults = self.check_options(defaults)
 
     # -- to implement -------------------------------------------------------------------------
-    def fill(self, image: np.ndarray, mask: np.ndarray, rng: np.random.Generator, **options: Any) -> Fill:
-        """Fill ``mask`` (True = hole) in ``image`` (float32, hole pixels zeroed) at native size."""
+    def fill(self, image: np.ndarray, mask: np.ndarray, rng: np.random.Generator, **options: Any) -> Fill | np.ndarray:
+        """Fill ``mask`` (True = hole) in ``image`` (float32, hole pixels zeroed) at native size; a bare
+        float image is accepted when there is nothing else to report."""
         raise NotImplementedError
 
     # -- provided -------------------------------------------------------------------------------
