@@ -16,11 +16,12 @@ from huggingface_hub import PyTorchModelHubMixin
 from .. import gaussian
 from ..mle import Distribution, pixels
 from ._mle import MLEMethod
+from .base import Option
 from .registry import register_method
 
 
 class GaussianMixtureImage(Distribution, PyTorchModelHubMixin):
-    def __init__(self, size: int = 32, components: int = 4, rank: int = 256) -> None:
+    def __init__(self, size: int = 32, components: int = 3, rank: int = 1024) -> None:
         super().__init__()
         self.size, self.components = size, components
         self.dim = 3 * size * size
@@ -90,7 +91,7 @@ class GaussianMixtureImage(Distribution, PyTorchModelHubMixin):
         return torch.where(mask.bool(), fills[k : k + 1] + z - zfill, x.to(torch.float64))
 
     @classmethod
-    def fit(cls, images, size: int = 32, components: int = 4, rank: int = 256, iterations: int = 8,
+    def fit(cls, images, size: int = 32, components: int = 3, rank: int = 1024, iterations: int = 5,
             ridge: float = 1e-4, seed: int = 0):
         """EM from a k-means++ start in a 64-d PCA space; M-step = weighted ML covariance + ridge, factored."""
         model = cls(size=size, components=components, rank=rank)
@@ -139,10 +140,15 @@ class MLEGaussianMixture(MLEMethod):
     recipe = {
         "data": "../shared/datasets/cifar10/train-jpg.tar.gz", "dataset_id": "cifar10",
         "dataset": "CIFAR-10 train split (JPEG re-encoding), 45,000 images", "size": 32,
-        "network": {"size": 32, "components": 4, "rank": 256, "iterations": 8, "ridge": 1e-4},
+        "network": {"size": 32, "components": 3, "rank": 1024, "iterations": 5, "ridge": 1e-4},
         "eval_images": 1000, "eval_masks": "centre8",
-        "reductions": "each component's covariance stored as its top-256 eigenpairs + residual (exact PPCA likelihood)",
+        "reductions": "3 components, each covariance stored as its top-1024 eigenpairs + residual (exact PPCA "
+                      "likelihood; rank 256 doubled the hole error); 5 EM iterations",
     }
+    # from the responsibility-weighted conditional means the optimiser converges in ~30 steps (measured)
+    options = {**MLEMethod.options,
+               "steps": Option(30, "optimisation steps from the components' conditional means", minimum=0, maximum=5000),
+               "lr": Option(0.01, "optimiser step size", minimum=1e-5, maximum=1.0)}
 
     def initial_fill(self, x, mask):
         fills, logpost = self.net.component_conditionals(x, mask)
