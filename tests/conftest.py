@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 _PRIVATE = Path(tempfile.mkdtemp(prefix="inpaint-tests-"))
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("GRADIO_TEMP_DIR", str(_PRIVATE / "gradio"))
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["GRADIO_TEMP_DIR"] = str(_PRIVATE / "gradio")
 os.environ["TMPDIR"] = str(_PRIVATE / "tmp")
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
