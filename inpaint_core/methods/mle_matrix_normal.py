@@ -29,11 +29,11 @@ def _spd_inverse(a: torch.Tensor) -> torch.Tensor:
     return torch.cholesky_inverse(torch.linalg.cholesky(a.to(torch.float64)))
 
 
-def conjugate_gradient(apply, rhs: torch.Tensor, precond: torch.Tensor, tol: float = 1e-6, max_iter: int = 1000):
+def conjugate_gradient(apply, rhs: torch.Tensor, precond, tol: float = 1e-6, max_iter: int = 1000):
     """Preconditioned CG for a batch of independent SPD systems (one per leading index)."""
     x = torch.zeros_like(rhs)
     r = rhs.clone()
-    z = precond * r
+    z = precond(r)
     p = z.clone()
     rz = (r * z).flatten(1).sum(1)
     norm0 = rhs.flatten(1).norm(dim=1).clamp_min(1e-30)
@@ -44,7 +44,7 @@ def conjugate_gradient(apply, rhs: torch.Tensor, precond: torch.Tensor, tol: flo
         r -= alpha.view(-1, *[1] * (rhs.dim() - 1)) * ap
         if (r.flatten(1).norm(dim=1) / norm0).max() < tol:
             return x, it + 1
-        z = precond * r
+        z = precond(r)
         rz_new = (r * z).flatten(1).sum(1)
         p = z + (rz_new / rz).view(-1, *[1] * (rhs.dim() - 1)) * p
         rz = rz_new
@@ -111,8 +111,11 @@ class MatrixNormalImage(Distribution, PyTorchModelHubMixin):
         v_in = p["v_inv"][:, c0:c1, c0:c1].to(dtype)
         e = (x[0].to(torch.float64) - p["mean"]) * (~hole)  # visible residual, zero in the hole
         rhs = -(p["u_inv"][:, r0:r1] @ e @ p["v_inv"][:, :, c0:c1]).to(dtype) * h
-        precond = h / (torch.diagonal(u_in, dim1=-2, dim2=-1)[:, :, None] * torch.diagonal(v_in, dim1=-2, dim2=-1)[:, None, :])
-        solution, self.cg_iterations = conjugate_gradient(lambda z: (u_in @ z @ v_in) * h, rhs, precond,
+        # preconditioner: the inverse of the precision's Kronecker block on the bounding box, restricted
+        # to the hole (SPD; exact for a rectangular hole, close when the hole fills most of its box)
+        u_block_inv, v_block_inv = torch.linalg.inv(u_in), torch.linalg.inv(v_in)
+        solution, self.cg_iterations = conjugate_gradient(lambda z: (u_in @ z @ v_in) * h, rhs,
+                                                          lambda r: (u_block_inv @ r @ v_block_inv) * h,
                                                           tol=max(tol, 1e-5) if big else tol, max_iter=max_iter)
         out = x[0].to(torch.float64).clone()
         block = out[:, r0:r1, c0:c1]
