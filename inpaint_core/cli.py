@@ -140,7 +140,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     overrides = _parse_options(args.set)
     trainer = Trainer(args.method, args.data, args.out, epochs=args.epochs, max_minutes=args.max_minutes,
                       seed=args.seed, overrides=overrides)
-    trainer.run(resume=args.resume, progress=not args.quiet)
+    if args.evaluate_only:
+        trainer.evaluate_only()
+    else:
+        trainer.run(resume=args.resume, progress=not args.quiet)
     return 0
 
 
@@ -254,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int)
     train.add_argument("--max-minutes", type=float)
     train.add_argument("--resume", action="store_true")
+    train.add_argument("--evaluate-only", action="store_true", help="re-evaluate the checkpoint in --out, no training")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a recipe value")
     train.add_argument("--quiet", action="store_true")

@@ -79,6 +79,7 @@ class Trainer:
         if max_minutes is not None:
             self.recipe["max_minutes"] = max_minutes
         self.recipe["seed"] = seed
+        self.overrides = set(overrides or {})
         self.out = Path(out)
         self.state_dir = self.out / STATE_DIR
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -219,6 +220,19 @@ class Trainer:
                 self._save_state(nets, opts, ema, state)
                 last_save = time.perf_counter()
         return self._finish(best.cpu().eval(), state)
+
+    def evaluate_only(self) -> Path:
+        """Re-run the final evaluation of an existing checkpoint (e.g. after a faster fill landed)."""
+        from .checkpoints import META_KEY, load_network, read_config
+
+        meta = read_config(self.out).get(META_KEY, {})
+        training = meta.get("training", {})
+        state = {"seconds": 60 * training.get("minutes", 0.0), "step": training.get("steps", 0),
+                 "epoch": training.get("epochs", 0),
+                 "best_val": meta.get("validation_metrics", {}).get("best_val_loss", float("nan"))}
+        saved = json.loads((self.out / RECIPE).read_text())
+        self.recipe = {**saved, **{k: v for k, v in self.recipe.items() if k not in saved or k in self.overrides}}
+        return self._finish(load_network(self.cls.network_class, self.out), state)
 
     @staticmethod
     def _evaluation_net(main, ema):

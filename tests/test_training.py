@@ -40,6 +40,11 @@ def test_train_writes_a_complete_zoo_folder(data, tmp_path, monkeypatch):
     mask = np.zeros((32, 32), bool)
     mask[12:20, 12:20] = True
     assert method.inpaint(img, mask).image.shape == (32, 32, 3)
+    # re-evaluating the saved checkpoint reproduces its numbers and keeps its training record
+    Trainer("l2-context-encoder", None, out, seed=3).evaluate_only()
+    again = json.loads((out / "config.json").read_text())["inpaint_zoo"]
+    assert again["validation_metrics"]["mse_hole_01"] == meta["validation_metrics"]["mse_hole_01"]
+    assert again["training"]["steps"] == 8 and zoo.verify_all() == []
 
 
 def test_resume_continues_where_it_stopped(data, tmp_path):
