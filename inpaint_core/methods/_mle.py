@@ -33,14 +33,14 @@ class MLEMethod(TorchMethod):
         """Starting point of the generic optimiser: the mean image in the hole."""
         return torch.where(mask.bool(), self.net.mean_image().to(x.dtype), x)
 
-    def fill(self, image, mask, rng, mode="mle", steps=300, lr=0.02):
+    def fill(self, image, mask, rng, mode="mle", steps=300, lr=0.02, **closed_form):
         x, m = (t.to(torch.float64) for t in to_tensor(image, mask))
         gen = torch.Generator().manual_seed(int(rng.integers(2**31)))
         if mode == "sample":
             out = self.net.conditional_sample(x, m, gen)
         else:
             with torch.no_grad():
-                out = self.net.conditional_mean(x, m)
+                out = self.net.conditional_mean(x, m, **closed_form)
             if out is None:
                 out = mle_fill(self.net, x, m, self.initial_fill(x, m), steps=steps, lr=lr)
         out = torch.where(m.bool(), out.clamp(0, 1), x)

@@ -16,6 +16,7 @@ from huggingface_hub import PyTorchModelHubMixin
 
 from ..mle import Distribution, pixels
 from ._mle import MLEMethod
+from .base import Option
 from .registry import register_method
 
 
@@ -166,3 +167,6 @@ class MLEMatrixNormal(MLEMethod):
         "network": {"size": 64, "iterations": 10, "ridge": 1e-3}, "eval_images": 500, "eval_masks": "centre",
         "fp16": True, "reductions": "none: one mean, one row and one column covariance per channel",
     }
+    options = {**MLEMethod.options,
+               "max_iter": Option(1000, "conjugate-gradient iterations at most (scattered holes over a 1024 px "
+                                        "image need hundreds; compact ones a few)", minimum=1, maximum=10000)}
