@@ -186,10 +186,11 @@ class Trainer:
                     for net in nets.values():
                         net.train()
                     logs = self.cls.train_step(nets, opts, x, m, state["step"], r)
-                    if ema is not None:
+                    if ema is not None:  # warm-up: early averages do not drag the initial weights along
+                        decay = min(r["ema"], (1 + state["step"]) / (10 + state["step"]))
                         with torch.no_grad():
                             for pe, pm in zip(ema.parameters(), main.parameters()):
-                                pe.lerp_(pm, 1 - r["ema"])
+                                pe.lerp_(pm, 1 - decay)
                     losses.append(logs["loss"])
                     state["step"] += 1
                     state["batch"] = b + 1
