@@ -114,7 +114,8 @@ class MatrixNormalImage(Distribution, PyTorchModelHubMixin):
         rhs = -(p["u_inv"][:, r0:r1] @ e @ p["v_inv"][:, :, c0:c1]).to(dtype) * h
         # preconditioner: the inverse of the precision's Kronecker block on the bounding box, restricted
         # to the hole (SPD; exact for a rectangular hole, close when the hole fills most of its box)
-        u_block_inv, v_block_inv = torch.linalg.inv(u_in), torch.linalg.inv(v_in)
+        u_block_inv = _spd_inverse(p["u_inv"][:, r0:r1, r0:r1]).to(dtype)
+        v_block_inv = _spd_inverse(p["v_inv"][:, c0:c1, c0:c1]).to(dtype)
         solution, self.cg_iterations = conjugate_gradient(lambda z: (u_in @ z @ v_in) * h, rhs,
                                                           lambda r: (u_block_inv @ r @ v_block_inv) * h,
                                                           tol=max(tol, 1e-5) if big else tol, max_iter=max_iter)
