@@ -22,6 +22,7 @@ from torch import nn
 from ..images import to_float, to_uint8
 from ..mle import Distribution
 from ._mle import MLEMethod
+from .base import Option
 from .registry import register_method
 
 
@@ -177,6 +178,8 @@ class MLEPixelCNNPP(MLEMethod):
                       "(the paper: 6 blocks x 3 resolutions, 160 filters, 10 logistics)",
     }
     fit_network = None  # trained by gradient descent, not fitted in closed form
+    options = {**MLEMethod.options,
+               "steps": Option(100, "Adam steps on the log-likelihood from the Telea fill", minimum=0, maximum=5000)}
 
     @classmethod
     def loss(cls, net, images, masks):
