@@ -61,9 +61,15 @@ def result_files() -> list[Path]:
     return sorted(results_dir().glob("*.csv"), key=lambda p: p.stat().st_mtime, reverse=True)
 
 
-def load_results(path: Path) -> pd.DataFrame | None:
+def choose_results(key: str) -> tuple[Path, pd.DataFrame] | None:
+    """A results file picked by the visitor, read; None (with a message on the page) if there is none."""
+    files = result_files()
+    if not files:
+        st.info("No results yet: run a benchmark on the Run page (or with `inpaint benchmark --out results/NAME.csv`).")
+        return None
+    path = st.selectbox("Results", files, format_func=lambda p: p.name, key=key)
     try:
-        return read_results(path)
+        return path, read_results(path)
     except InpaintError as exc:
         st.error(str(exc))
         return None
@@ -135,14 +141,10 @@ def show_summary(df: pd.DataFrame) -> None:
 
 def page_compare() -> None:
     st.header("Compare methods")
-    files = result_files()
-    if not files:
-        st.info("No results yet: run a benchmark on the Run page (or with `inpaint benchmark --out results/NAME.csv`).")
+    chosen = choose_results("compare_file")
+    if chosen is None:
         return
-    path = st.selectbox("Results", files, format_func=lambda p: p.name)
-    df = load_results(path)
-    if df is None:
-        return
+    path, df = chosen
     show_summary(df)
     st.download_button("Download CSV", df.to_csv(index=False), file_name=path.name, mime="text/csv")
     means = df.groupby("method", sort=False)[list(SUMMARY_METRICS)].agg(["mean", "std"])
@@ -170,15 +172,11 @@ def page_compare() -> None:
 
 def page_examples() -> None:
     st.header("Examples")
-    files = result_files()
-    if not files:
-        st.info("No results yet: run a benchmark first.")
+    chosen = choose_results("examples_file")
+    if chosen is None:
         return
-    path = st.selectbox("Results", files, format_func=lambda p: p.name, key="examples_file")
-    df = load_results(path)
+    path, df = chosen
     spec_path = path.with_name(path.name + ".json")
-    if df is None:
-        return
     if not spec_path.exists():
         st.warning(f"{spec_path.name} is missing: the images behind these results cannot be regenerated.")
         return
