@@ -64,6 +64,20 @@ def _restore_optimizer(prefix: str, opt: torch.optim.Optimizer, tensors: dict[st
     opt.load_state_dict({"state": state, "param_groups": plain["param_groups"]})
 
 
+def retrain_command(cls: type, recipe: dict[str, Any], checkpoint_id: str) -> str:
+    """The one command that retrains a checkpoint: recipe values that differ from the method's
+    defaults become ``--set`` options."""
+    parts = [f"inpaint train {cls.name} --data {recipe['data']} --out zoo/{checkpoint_id} --seed {recipe['seed']}"]
+    for flag, key in (("--epochs", "epochs"), ("--max-minutes", "max_minutes")):
+        if recipe.get(key) is not None and (key != "epochs" or not getattr(cls, "fit_network", None)):
+            parts.append(f"{flag} {recipe[key]}")
+    skip = {"data", "seed", "epochs", "max_minutes", "command"}
+    for key, value in sorted(recipe.items()):
+        if key not in skip and cls.recipe.get(key) != value:
+            parts.append(f"--set '{key}={json.dumps(value)}'")
+    return " ".join(parts)
+
+
 class Trainer:
     def __init__(self, method: str, data: str | None, out: str | Path, *, epochs: int | None = None,
                  max_minutes: float | None = None, seed: int = 0, overrides: dict[str, Any] | None = None) -> None:
@@ -244,8 +258,7 @@ class Trainer:
         from .zoo import register, zoo_dir
 
         r = self.recipe
-        r["command"] = (f"inpaint train {self.cls.name} --data {r['data']} --out zoo/{self.out.name} "
-                        f"--epochs {r.get('epochs')} --seed {r['seed']}")
+        r["command"] = retrain_command(self.cls, r, self.out.name)
         images = load_split(r["data"], "val", r["size"])
         n_eval = min(r.get("eval_images", 1000), len(images))
         meta = {
