@@ -68,3 +68,16 @@ def test_time_budget_stops_training(data, tmp_path):
                   overrides=TINY).run(progress=False)
     meta = json.loads((out / "config.json").read_text())["inpaint_zoo"]
     assert meta["training"]["epochs"] < 1000 and meta["training"]["minutes"] < 1
+
+
+def test_retrain_command_names_every_non_default_recipe_value():
+    from inpaint_core.methods.registry import get_method_class
+    from inpaint_core.training import retrain_command
+
+    normal = get_method_class("mle-normal")
+    recipe = {**normal.recipe, "seed": 2, "eval_images": 10, "command": "old"}
+    assert retrain_command(normal, recipe, "n") == (
+        f"inpaint train mle-normal --data {normal.recipe['data']} --out zoo/n --seed 2 --set 'eval_images=10'")
+    ce = get_method_class("l2-context-encoder")
+    cmd = retrain_command(ce, {**ce.recipe, "seed": 0, "max_minutes": 5}, "c")
+    assert cmd.endswith("--seed 0 --epochs 60 --max-minutes 5") and "--set" not in cmd
