@@ -130,7 +130,7 @@ def markdown_table(summary) -> str:
     lines = ["| method | " + " | ".join(c[0] if c[1] == "mean" else f"{c[0]} ({c[1]})" for c in cols) + " |",
              "|---|" + "---:|" * len(cols)]
     for method, row in summary.iterrows():
-        lines.append(f"| {method} | " + " | ".join(f"{row[c]:.4g}" for c in cols) + " |")
+        lines.append(f"| {method} | " + " | ".join("-" if row[c] != row[c] else f"{row[c]:.4g}" for c in cols) + " |")
     return "\n".join(lines)
 
 
