@@ -22,7 +22,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
-from .checkpoints import RECIPE, save_network, update_meta, write_card
+from .checkpoints import META_KEY, RECIPE, load_network, read_config, save_network, update_meta, write_card
 from .datasets import cached_array, load_split
 from .errors import InpaintError
 from .learned import TorchMethod
@@ -238,8 +238,6 @@ class Trainer:
 
     def evaluate_only(self) -> Path:
         """Re-run the final evaluation of an existing checkpoint (e.g. after a faster fill landed)."""
-        from .checkpoints import META_KEY, load_network, read_config
-
         meta = read_config(self.out).get(META_KEY, {})
         training = meta.get("training", {})
         state = {"seconds": 60 * training.get("minutes", 0.0), "step": training.get("steps", 0),
@@ -274,9 +272,10 @@ class Trainer:
         save_network(net, self.out, meta, fp16=r.get("fp16", True))
         (self.out / RECIPE).write_text(json.dumps(r, indent=2, sort_keys=True) + "\n")
         # evaluate what was saved (fp16 weights included), not the in-memory network
-        rows = list(evaluate_method(self.cls(checkpoint=self.out), images, r["eval_masks"], n=n_eval, seed=r["seed"]))
+        saved = self.cls(checkpoint=self.out)
+        rows = list(evaluate_method(saved, images, r["eval_masks"], n=n_eval, seed=r["seed"]))
         metrics = {k: float(np.mean([row[k] for row in rows])) for k in SUMMARY_METRICS}
-        metrics.update(self.cls(checkpoint=self.out).validation_report(cached_array(r["data"], "val", r["size"])))
+        metrics.update(saved.validation_report(cached_array(r["data"], "val", r["size"])))
         if np.isfinite(state["best_val"]):
             metrics["best_val_loss"] = state["best_val"]
         update_meta(self.out, validation_metrics=metrics)

@@ -5,7 +5,7 @@ where it has one, else the generic optimiser) and ``mode=sample`` for free."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import torch
@@ -22,7 +22,6 @@ class MLEMethod(TorchMethod):
         "steps": Option(300, "optimisation steps (distributions without a closed form)", minimum=0, maximum=5000),
         "lr": Option(0.02, "optimiser step size", minimum=1e-5, maximum=1.0),
     }
-    trainable: ClassVar[bool] = False  # fitted in closed form / by EM, not by the SGD loop
     net: Distribution
 
     def __init__(self, checkpoint=None, network=None, **defaults: Any) -> None:
