@@ -18,12 +18,13 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from inpaint_core.benchmark import SUMMARY_METRICS, BenchmarkSpec, by_bucket, image_mask, read_results, run_benchmark, summarize
+from inpaint_core.benchmark import (SUMMARY_METRICS, BenchmarkSpec, by_bucket, image_mask, method_from_label, read_results,
+                                    run_benchmark, summarize)
 from inpaint_core.datasets import load_split
 from inpaint_core.errors import InpaintError
 from inpaint_core.maskgen import make_mask_generator
 from inpaint_core.masks import BUCKET_LABELS
-from inpaint_core.methods import list_methods, load_method
+from inpaint_core.methods import list_methods
 from inpaint_core.zoo import load_catalog, locate, zoo_dir
 
 PAGES = ("Run", "Compare", "Examples", "Zoo")
@@ -53,8 +54,7 @@ def method_labels() -> list[str]:
 
 @st.cache_resource(show_spinner=False)
 def cached_method(label: str):
-    name, _, checkpoint = label.partition("@")
-    return load_method(name, checkpoint or None)
+    return method_from_label(label)
 
 
 def result_files() -> list[Path]:

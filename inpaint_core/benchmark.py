@@ -71,7 +71,8 @@ class BenchmarkSpec:
     seed: int = 0
 
 
-def _method_from_label(label: str) -> Method:
+def method_from_label(label: str) -> Method:
+    """Load a benchmark label: NAME, or NAME@CHECKPOINT for a learned method."""
     name, _, checkpoint = label.partition("@")
     return load_method(name, checkpoint or None)
 
@@ -127,7 +128,7 @@ def run_benchmark(spec: BenchmarkSpec, out: str | Path, progress: bool = True,
     try:
         for label in spec.methods:
             done = set(previous.loc[previous["method"] == label, "index"]) if not previous.empty else set()
-            method = _method_from_label(label)
+            method = method_from_label(label)
             for row in evaluate_method(method, images, gen, spec.n, spec.seed, progress, label, done):
                 pending.append(row)
                 if on_row:
