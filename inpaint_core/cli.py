@@ -152,6 +152,7 @@ def cmd_samples(args: argparse.Namespace) -> int:
     import numpy as np
     import torch
 
+    from .figures import tile_grid
     from .images import save_image, to_uint8
     from .methods.registry import load_method
     from .mle import Distribution
@@ -164,16 +165,25 @@ def cmd_samples(args: argparse.Namespace) -> int:
         raise InpaintError(f"Checkpoint '{args.id}' is not a distribution; only mle-* checkpoints can sample.")
     with torch.no_grad():
         images = net.sample(args.n, torch.Generator().manual_seed(args.seed)).clamp(0, 1)
-    tiles = images.permute(0, 2, 3, 1).numpy()
+    tiles = [to_uint8(t) for t in images.permute(0, 2, 3, 1).numpy()]
     cols = int(np.ceil(np.sqrt(args.n)))
-    rows = int(np.ceil(args.n / cols))
-    size = tiles.shape[1]
-    grid = np.ones((rows * (size + 2) + 2, cols * (size + 2) + 2, 3), np.float32)
-    for k, tile in enumerate(tiles):
-        r, c = divmod(k, cols)
-        grid[2 + r * (size + 2) : 2 + r * (size + 2) + size, 2 + c * (size + 2) : 2 + c * (size + 2) + size] = tile
-    save_image(args.output, to_uint8(grid))
+    grid = tile_grid([tiles[k : k + cols] for k in range(0, len(tiles), cols)])
+    save_image(args.output, grid)
     print(f"{args.n} samples of {args.id} -> {args.output}")
+    return 0
+
+
+def cmd_figure(args: argparse.Namespace) -> int:
+    """Held-out examples: original, masked, and each method, with the benchmark's masks."""
+    from .datasets import load_split
+    from .figures import comparison_figure
+    from .images import save_image
+
+    labels = [m.strip() for m in args.methods.split(",") if m.strip()]
+    grid = comparison_figure(labels, load_split(args.data, args.split, args.size), args.masks, args.n, args.seed,
+                             args.scale)
+    save_image(args.output, grid)
+    print(f"columns: original, masked, {', '.join(labels)} -> {args.output}")
     return 0
 
 
@@ -269,6 +279,18 @@ def build_parser() -> argparse.ArgumentParser:
     samples.add_argument("--seed", type=int, default=0)
     samples.add_argument("-o", "--output", required=True)
     samples.set_defaults(func=cmd_samples)
+
+    figure = sub.add_parser("figure", help="held-out examples side by side: original, masked, each method")
+    figure.add_argument("--methods", required=True, help="comma-separated, NAME or NAME@CHECKPOINT")
+    figure.add_argument("--data", default="bundled", help="'bundled' or a folder/archive of images")
+    figure.add_argument("--split", default="val", choices=("all", "train", "val"))
+    figure.add_argument("--size", type=int, help="centre-crop and resize images to SIZE")
+    figure.add_argument("--masks", default="centre", help="mask family, as for benchmark")
+    figure.add_argument("-n", type=int, default=6, help="number of images (rows)")
+    figure.add_argument("--seed", type=int, default=0)
+    figure.add_argument("--scale", type=int, default=1, help="enlarge tiles (nearest neighbour), e.g. 3 for 32 px")
+    figure.add_argument("-o", "--output", required=True)
+    figure.set_defaults(func=cmd_figure)
 
     zoo = sub.add_parser("zoo", help="the model zoo")
     zsub = zoo.add_subparsers(dest="zoo_command", required=True)

@@ -170,14 +170,47 @@ def bundled_images(size: int | None = None) -> ImageSet:
     return ImageSet(names, [0] * len(names), [""], images)
 
 
-def load_split(spec: str | Path, split: str = "val", size: int | None = None, val_fraction: float = 0.1) -> ImageSet:
-    """Resolve a data spec (``bundled`` or a path) and a split (``all``, ``train``, ``val``)."""
+def _own_val_class(images: ImageSet) -> int | None:
+    """Index of a class folder named ``val`` (``images/val`` in BSDS500), if there is one."""
+    names = [c.rsplit("/", 1)[-1] for c in images.classes]
+    return names.index("val") if "val" in names else None
+
+
+def split_indices(images: ImageSet, val_fraction: float = 0.1) -> tuple[list[int], list[int]]:
+    """A data set that ships its own ``val`` folder (BSDS500) keeps it; others hold out the last
+    ``val_fraction`` of each class."""
+    v = _own_val_class(images)
+    if v is not None:
+        return ([i for i, label in enumerate(images.labels) if label != v],
+                [i for i, label in enumerate(images.labels) if label == v])
+    return train_val_split(images.names, images.labels, val_fraction)
+
+
+def describe_split(images: ImageSet) -> str:
+    """How the validation split of a data set is chosen, for model cards."""
+    if _own_val_class(images) is not None:
+        return "the data set's own val folder"
+    return "last 10% of each class in sorted order"
+
+
+def load_split(spec: str | Path, split: str = "val", size: int | None = None, val_fraction: float = 0.1,
+               crops: int | None = None) -> ImageSet:
+    """Resolve a data spec (``bundled`` or a path) and a split (``all``, ``train``, ``val``).
+
+    ``size`` centre-crops and resizes each image; with ``crops`` it instead takes that many random
+    ``size`` x ``size`` crops per image at full resolution (seeded by image), so photo models
+    train on real pixel scales.
+    """
     if str(spec) == "bundled":
         return bundled_images(size)
     images = open_images(spec)
     if split != "all":
-        train, val = train_val_split(images.names, images.labels, val_fraction)
+        train, val = split_indices(images, val_fraction)
         images = images.subset(val if split == "val" else train)
+    if size is not None and crops:
+        names = [f"{name}#{k}" for name in images.names for k in range(crops)]
+        labels = [label for label in images.labels for _ in range(crops)]
+        return ImageSet(names, labels, images.classes, _Crops(images, size, crops))
     if size is not None:
         images = ImageSet(images.names, images.labels, images.classes, _Resized(images, size))
     return images
@@ -194,16 +227,34 @@ class _Resized(Sequence):
         return centre_crop_resize(self.base[i], self.size)
 
 
-def cached_array(spec: str | Path, split: str, size: int | None, cache_dir: str | Path | None = None) -> np.ndarray:
+class _Crops(Sequence):
+    def __init__(self, base: ImageSet, size: int, crops: int) -> None:
+        self.base, self.size, self.crops = base, size, crops
+        self._last: tuple[int, np.ndarray] | None = None  # crops of one image are read in a row: decode once
+
+    def __len__(self) -> int:
+        return len(self.base) * self.crops
+
+    def __getitem__(self, i):  # type: ignore[override]
+        image, k = divmod(i, self.crops)
+        if self._last is None or self._last[0] != image:
+            self._last = (image, self.base[image])
+        return random_crop(self._last[1], self.size, np.random.default_rng([image, k]))
+
+
+def cached_array(spec: str | Path, split: str, size: int | None, cache_dir: str | Path | None = None,
+                 crops: int | None = None) -> np.ndarray:
     """Decode a split once into uint8 NxHxWx3 and keep it in a git-ignored cache (training speed)."""
     path = Path(spec)
     stamp = f"{path.resolve()}|{path.stat().st_size}|{path.stat().st_mtime_ns}|{split}|{size}"
+    if crops:
+        stamp += f"|crops{crops}"
     key = hashlib.sha256(stamp.encode()).hexdigest()[:16]
     cache = Path(cache_dir or Path.home() / ".cache" / "inpaint-zoo" / "arrays")
     file = cache / f"{path.name.split('.')[0]}-{split}-{size}-{key}.npy"
     if file.exists():
         return np.load(file, allow_pickle=False)
-    array = load_split(spec, split, size).to_array()
+    array = load_split(spec, split, size, crops=crops).to_array()
     cache.mkdir(parents=True, exist_ok=True)
     tmp = file.with_suffix(".tmp.npy")
     np.save(tmp, array, allow_pickle=False)

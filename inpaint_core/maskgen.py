@@ -216,13 +216,26 @@ class WithHoleRatio:
         )
 
 
-MASK_FAMILIES = ("centre", "centre8", "rect", "blobs", "strokes", "quickdraw:PATH", "files:PATH")
+MASK_FAMILIES = ("centre", "centre8", "rect", "blobs", "strokes", "quickdraw:PATH", "files:PATH", "A+B (mixture)")
+
+
+@dataclass
+class MaskMixture:
+    """Each mask comes from one family picked uniformly: one network trained for several hole shapes."""
+
+    generators: tuple[MaskGenerator, ...]
+
+    def __call__(self, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+        return self.generators[int(rng.integers(len(self.generators)))](height, width, rng)
 
 
 def make_mask_generator(spec: str, ratio: tuple[float, float] | None = None) -> MaskGenerator:
     """Parse a CLI/dashboard mask spec such as ``centre8``, ``rect``, ``quickdraw:PATH``."""
-    kind, _, arg = spec.partition(":")
     gen: MaskGenerator
+    if "+" in spec:
+        gen = MaskMixture(tuple(make_mask_generator(part) for part in spec.split("+")))
+        return WithHoleRatio(gen, *ratio) if ratio is not None else gen
+    kind, _, arg = spec.partition(":")
     if kind in ("centre", "center"):
         gen = CentreSquare(int(arg) if arg else None)
     elif kind.startswith(("centre", "center")) and kind[6:].isdigit():

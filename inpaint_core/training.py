@@ -23,7 +23,7 @@ from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
 from .checkpoints import META_KEY, RECIPE, load_network, read_config, save_network, update_meta, write_card
-from .datasets import cached_array, load_split
+from .datasets import cached_array, describe_split, load_split
 from .errors import InpaintError
 from .learned import TorchMethod
 from .maskgen import make_mask_generator
@@ -146,14 +146,15 @@ class Trainer:
         r = self.recipe
         seed = int(r["seed"])
         torch.manual_seed(seed)
-        train = cached_array(r["data"], "train", r["size"])
+        crops = r.get("crops_per_image")
+        train = cached_array(r["data"], "train", r["size"], crops=crops)
         if getattr(self.cls, "fit_network", None):  # statistical models: a closed-form / EM fit, no SGD loop
             started = time.perf_counter()
             net = self.cls.fit_network(train, r)
             seconds = time.perf_counter() - started
             print(f"fitted {self.cls.name} on {len(train)} images in {seconds:.1f} s")
             return self._finish(net, {"seconds": seconds, "step": 0, "epoch": 1, "best_val": float("nan")})
-        val = cached_array(r["data"], "val", r["size"])
+        val = cached_array(r["data"], "val", r["size"], crops=crops)
         val_sub = val[np.random.default_rng(seed).permutation(len(val))[: r.get("val_images", 1000)]]
         gen = make_mask_generator(r["masks"])
         nets = {k: v.to(self.device) for k, v in self.cls.build_networks(r).items()}
@@ -257,12 +258,15 @@ class Trainer:
 
         r = self.recipe
         r["command"] = retrain_command(self.cls, r, self.out.name)
-        images = load_split(r["data"], "val", r["size"])
+        crops = r.get("crops_per_image")
+        images = load_split(r["data"], "val", r["size"], crops=crops)
         n_eval = min(r.get("eval_images", 1000), len(images))
+        crop_note = f", {crops} random {r['size']} px crops each" if crops else ""
         meta = {
             "method": self.cls.name, "description": self.cls.description, "paper": self.cls.paper,
             "dataset": r["dataset"], "dataset_id": r.get("dataset_id"), "resolution": r["size"],
-            "validation_split": f"last 10% of each class in sorted order ({len(images)} images); metrics on {n_eval}",
+            "validation_split": f"{describe_split(images)} ({len(images) // (crops or 1)} images{crop_note}); "
+                                f"metrics on {n_eval}",
             "evaluation_protocol": f"masks={r['eval_masks']}, seed={r['seed']}, {n_eval} validation images, "
                                    "MSE/L2 on [0,1] (L2 also on [0,255]), MAEM in %, ms per image on this CPU",
             "seed": r["seed"], "git_revision": git_revision(), "reductions": r.get("reductions", ""),
@@ -275,7 +279,7 @@ class Trainer:
         saved = self.cls(checkpoint=self.out)
         rows = list(evaluate_method(saved, images, r["eval_masks"], n=n_eval, seed=r["seed"]))
         metrics = {k: float(np.mean([row[k] for row in rows])) for k in SUMMARY_METRICS}
-        metrics.update(saved.validation_report(cached_array(r["data"], "val", r["size"])))
+        metrics.update(saved.validation_report(cached_array(r["data"], "val", r["size"], crops=crops)))
         if np.isfinite(state["best_val"]):
             metrics["best_val_loss"] = state["best_val"]
         update_meta(self.out, validation_metrics=metrics)

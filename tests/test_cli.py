@@ -138,3 +138,25 @@ def test_samples_grid_from_a_distribution_checkpoint(tmp_path, monkeypatch, caps
     grid = load_image(tmp_path / "grid.png").rgb
     assert grid.shape == (2 * (8 + 2) + 2, 3 * (8 + 2) + 2, 3)  # 5 tiles of 8 px: 2 rows x 3 columns, 2 px gaps
     assert main(["samples", "nope", "-o", str(tmp_path / "x.png")]) == 2
+
+
+def test_figure_shows_original_masked_and_each_method(tmp_path):
+    from inpaint_core import load_method
+    from inpaint_core.maskgen import centre_mask
+
+    data = make_images(tmp_path / "d", n_per_class=20, size=16)
+    out = tmp_path / "fig.png"
+    assert main(["figure", "--methods", "telea,biharmonic", "--data", str(data), "--masks", "centre",
+                 "-n", "2", "--scale", "2", "-o", str(out)]) == 0
+    grid = load_image(out).rgb
+    assert grid.shape == (2 * (32 + 2) + 2, 4 * (32 + 2) + 2, 3)  # 2 rows; original, masked, 2 methods
+
+    def tile(row, col):
+        top, left = 2 + row * 34, 2 + col * 34
+        return grid[top : top + 32 : 2, left : left + 32 : 2]
+
+    truth = load_image(data / "a" / "0018.png").rgb  # first validation image (last 10% of class a)
+    mask = centre_mask(16, 16)
+    assert np.array_equal(tile(0, 0), truth)
+    assert (tile(0, 1)[mask] == 255).all() and np.array_equal(tile(0, 1)[~mask], truth[~mask])
+    assert np.array_equal(tile(0, 2), load_method("telea").inpaint(truth, mask, seed=0).image)

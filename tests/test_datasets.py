@@ -40,6 +40,21 @@ def test_split_is_deterministic_per_class(tmp_path):
     assert datasets.load_split(tmp_path, "val", size=8)[0].shape == (8, 8, 3)
 
 
+def test_own_val_folder_is_the_validation_split_and_crops_keep_pixel_scale(tmp_path):
+    make_images(tmp_path / "images", n_per_class=3, size=32, classes=("train", "val", "test"))  # BSDS500 layout
+    val = datasets.load_split(tmp_path, "val")
+    train = datasets.load_split(tmp_path, "train")
+    assert val.names == [f"images/val/{i:04d}.png" for i in range(3)] and len(train) == 6
+    assert datasets.describe_split(val) == "the data set's own val folder"
+    crops = datasets.load_split(tmp_path, "val", size=8, crops=4)
+    assert len(crops) == 12 and crops.names[5] == "images/val/0001.png#1"
+    full = val[1]
+    found = [any(np.array_equal(crops[k], full[t : t + 8, l : l + 8]) for t in range(25) for l in range(25))
+             for k in range(4, 8)]
+    assert all(found)  # crops are cut at full resolution, not resized
+    assert np.array_equal(crops[5], datasets.load_split(tmp_path, "val", size=8, crops=4)[5])  # seeded
+
+
 def test_cifar_python_batches(tmp_path):
     rng = np.random.default_rng(0)
     raw = rng.integers(0, 256, size=(3, 3072), dtype=np.uint8)

@@ -92,6 +92,15 @@ def test_mask_files_from_folder_resized(tmp_path):
     assert m.shape == (32, 32) and hole_ratio(m) == pytest.approx(0.5)
 
 
+def test_mixture_draws_each_family():
+    gen = maskgen.make_mask_generator("centre8+rect")
+    masks = [gen(32, 32, np.random.default_rng(i)) for i in range(40)]
+    centre = maskgen.centre_mask(32, 32, 8)
+    n_centre = sum(np.array_equal(m, centre) for m in masks)
+    assert 5 < n_centre < 35  # both families are drawn
+    assert all(m.any() for m in masks)
+
+
 def test_bad_spec_and_impossible_ratio():
     with pytest.raises(MaskError, match="Unknown mask family"):
         maskgen.make_mask_generator("triangles")

@@ -1,0 +1,51 @@
+"""Figures for the README and model cards: held-out examples side by side, sample grids.
+
+A comparison figure uses the benchmark's masks (``rng([seed, index])``), so the pictures show the
+same cases the results tables average over.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import cv2
+import numpy as np
+
+from .benchmark import image_mask, method_from_label
+from .datasets import ImageSet
+from .errors import InpaintError
+from .maskgen import make_mask_generator
+
+
+def tile_grid(rows: Sequence[Sequence[np.ndarray]], gap: int = 2, scale: int = 1) -> np.ndarray:
+    """uint8 tiles laid out in rows on white, each centred in a cell of the largest tile's size
+    (photos mix orientations) and enlarged ``scale`` times with nearest neighbour so small images
+    keep their pixels visible."""
+    tiles = [[cv2.resize(t, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST) if scale > 1 else t
+              for t in row] for row in rows]
+    h = max(t.shape[0] for row in tiles for t in row)
+    w = max(t.shape[1] for row in tiles for t in row)
+    cols = max(len(row) for row in tiles)
+    grid = np.full((len(tiles) * (h + gap) + gap, cols * (w + gap) + gap, 3), 255, np.uint8)
+    for r, row in enumerate(tiles):
+        for c, tile in enumerate(row):
+            top = gap + r * (h + gap) + (h - tile.shape[0]) // 2
+            left = gap + c * (w + gap) + (w - tile.shape[1]) // 2
+            grid[top : top + tile.shape[0], left : left + tile.shape[1]] = tile
+    return grid
+
+
+def comparison_figure(labels: Sequence[str], images: ImageSet, masks: str, n: int, seed: int = 0,
+                      scale: int = 1) -> np.ndarray:
+    """One row per held-out image: original, masked (hole white), then each method's fill."""
+    if len(images) == 0:
+        raise InpaintError("The data split has no images: check --data and --split.")
+    gen = make_mask_generator(masks)
+    methods = [method_from_label(label) for label in labels]
+    rows = []
+    for i in range(min(n, len(images))):
+        truth = images[i]
+        mask = image_mask(gen, truth.shape[:2], seed, i)
+        masked = np.where(mask[..., None], np.uint8(255), truth)
+        rows.append([truth, masked, *(m.inpaint(truth, mask, seed=seed + i).image[..., :3] for m in methods)])
+    return tile_grid(rows, scale=scale)

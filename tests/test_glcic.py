@@ -1,0 +1,86 @@
+"""GLCIC: network shapes, local crops at borders, the three training phases, any-size fills."""
+
+import numpy as np
+import pytest
+import torch
+
+from inpaint_core import load_method
+from inpaint_core.checkpoints import save_network
+from inpaint_core.methods.glcic import GLCIC, CompletionNet, ContextDiscriminator, crop_boxes, local_boxes, phase
+
+TINY = {**GLCIC.recipe, "network": {"width": 8, "dilations": [2, 1]}, "discriminator": {"width": 4, "features": 8},
+        "completion_steps": 2, "discriminator_steps": 2}
+
+
+def test_completion_net_keeps_any_multiple_of_four_size():
+    net = CompletionNet(width=8, dilations=(2, 1))
+    with torch.no_grad():
+        out = net(torch.rand(2, 3, 36, 44), torch.zeros(2, 1, 36, 44))
+    assert out.shape == (2, 3, 36, 44) and float(out.min()) >= 0 and float(out.max()) <= 1
+
+
+def test_discriminator_gives_one_logit_per_image():
+    disc = ContextDiscriminator(size=32, local_size=16, width=4, features=8)
+    assert disc(torch.rand(5, 3, 32, 32), torch.rand(5, 3, 16, 16)).shape == (5,)
+
+
+def test_completion_net_ignores_pixels_under_the_hole():
+    net = CompletionNet(width=8, dilations=(2, 1)).eval()
+    image, mask = torch.rand(1, 3, 16, 16), torch.zeros(1, 1, 16, 16)
+    mask[..., 4:9, 6:12] = 1
+    other = torch.where(mask.bool(), torch.rand_like(image), image)
+    assert torch.equal(net(image, mask), net(other, mask))
+
+
+@pytest.mark.parametrize("rows, cols, expected", [
+    ((0, 3), (0, 4), (0, 0)),  # top-left corner: window pushed inside
+    ((28, 32), (25, 32), (16, 16)),  # bottom-right corner
+    ((10, 20), (12, 18), (7, 7)),  # centred on the box (centre 15, 15)
+])
+def test_local_crop_around_hole_stays_inside_the_image(rows, cols, expected):
+    masks = torch.zeros(1, 1, 32, 32)
+    masks[..., rows[0] : rows[1], cols[0] : cols[1]] = 1
+    assert local_boxes(masks, 16) == [expected]
+    image = torch.arange(32 * 32, dtype=torch.float32).view(1, 1, 32, 32)
+    crop = crop_boxes(image, [expected], 16)
+    assert torch.equal(crop[0, 0], image[0, 0, expected[0] : expected[0] + 16, expected[1] : expected[1] + 16])
+
+
+def _moved(before, net, moves):
+    """True when every tensor of ``net`` changed (moves) or none did (not moves)."""
+    changed = [not torch.equal(before[k], v) for k, v in net.state_dict().items()]
+    return all(changed) if moves else not any(changed)
+
+
+@pytest.mark.parametrize("step, generator_moves, discriminator_moves", [
+    (0, True, False),  # completion only
+    (2, False, True),  # discriminator only, generator frozen
+    (4, True, True),  # both
+])
+def test_each_phase_updates_only_its_networks(step, generator_moves, discriminator_moves):
+    torch.manual_seed(0)
+    nets = GLCIC.build_networks(TINY)
+    opts = GLCIC.build_optimizers(nets, TINY)
+    before = {name: {k: v.clone() for k, v in net.state_dict().items()} for name, net in nets.items()}
+    images, masks = torch.rand(4, 3, 32, 32), torch.zeros(4, 1, 32, 32)
+    masks[..., 10:20, 5:12] = 1
+    logs = GLCIC.train_step(nets, opts, images, masks, step, TINY)
+    assert phase(step, TINY) == ("completion", "discriminator", "joint")[step // 2]
+    assert _moved(before["net"], nets["net"], generator_moves)
+    assert _moved(before["discriminator"], nets["discriminator"], discriminator_moves)
+    assert ("d_loss" in logs) == discriminator_moves and logs["loss"] > 0
+
+
+def test_checkpoint_fills_an_arbitrary_size_image_leaving_the_rest_unchanged(tmp_path):
+    from skimage import data
+
+    torch.manual_seed(0)
+    save_network(CompletionNet(width=8, dilations=[2, 1]), tmp_path / "g", {"method": "glcic"})
+    method = load_method("glcic", tmp_path / "g")
+    image = data.astronaut()[:53, :71]  # not a multiple of 4: padded, run, cropped back
+    mask = np.zeros(image.shape[:2], bool)
+    mask[20:31, 40:71] = True  # touches the right border
+    out = method.inpaint(image, mask).image
+    assert out.shape == image.shape
+    assert np.array_equal(out[~mask], image[~mask])
+    assert not np.array_equal(out[mask], image[mask])

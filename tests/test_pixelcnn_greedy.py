@@ -1,0 +1,66 @@
+"""Greedy PixelCNN: causality, the local window equals the full pass, fills and their likelihoods."""
+
+import numpy as np
+import pytest
+import torch
+
+from inpaint_core import load_method
+from inpaint_core.checkpoints import save_network
+from inpaint_core.maskgen import centre_mask
+from inpaint_core.methods.pixelcnn_greedy import PixelCNNNet, sub_pixel_log_probs
+
+
+@pytest.fixture
+def net():
+    torch.manual_seed(0)
+    return PixelCNNNet(width=16, layers=3).eval()
+
+
+def test_output_at_a_sub_pixel_ignores_it_and_everything_after(net):
+    image = torch.rand(1, 3, 12, 12)
+    base = net(image)
+    for r, c, ch in [(5, 6, 0), (5, 6, 1), (5, 6, 2), (0, 0, 0), (11, 11, 2)]:
+        later = image.clone()
+        later[0, ch:, r, c] = torch.rand(3 - ch)  # this sub-pixel and the later channels of the pixel
+        later[0, :, r, c + 1 :] = torch.rand(3, 11 - c)  # the rest of the row
+        later[0, :, r + 1 :] = torch.rand(3, 11 - r, 12)  # every row below
+        assert torch.equal(net(later)[0, ch, :, r, c], base[0, ch, :, r, c])
+        if ch < 2:  # and the next channel of the same pixel does see it
+            seen = image.clone()
+            seen[0, ch, r, c] = 1 - image[0, ch, r, c]
+            assert not torch.equal(net(seen)[0, ch + 1, :, r, c], base[0, ch + 1, :, r, c])
+
+
+def test_view_is_exactly_the_5x5_causal_window(net):
+    image = torch.rand(1, 3, 12, 12)
+    far = image.clone()
+    far[0, :, :3] = torch.rand(3, 3, 12)  # rows 0-2: more than 2 rows above row 5
+    assert torch.equal(net(far)[..., 5, 6], net(image)[..., 5, 6])
+    near = image.clone()
+    near[0, 0, 3, 4] = 1 - image[0, 0, 3, 4]  # 2 rows up, 2 columns left: inside the window
+    assert not torch.equal(net(near)[..., 5, 6], net(image)[..., 5, 6])
+
+
+def test_local_window_matches_the_full_pass(net):
+    image = torch.rand(1, 3, 10, 10)
+    full = net(image)
+    for r, c in [(0, 0), (4, 7), (9, 9), (9, 0)]:
+        assert torch.allclose(net.logits_at(image, r, c), full[0, :, :, r, c], atol=1e-5)
+
+
+def test_greedy_fill_is_deterministic_and_its_likelihood_is_teacher_forced(tmp_path, net):
+    from skimage import data
+
+    save_network(net, tmp_path / "p", {"method": "pixelcnn-greedy"})
+    method = load_method("pixelcnn-greedy", tmp_path / "p")
+    image = data.astronaut()[200:232, 200:232]
+    mask = centre_mask(32, 32, 8)
+    a, b = method.inpaint(image, mask, seed=1), method.inpaint(image, mask, seed=2)
+    assert np.array_equal(a.image, b.image) and np.array_equal(a.image[~mask], image[~mask])
+    x = torch.from_numpy(a.image).permute(2, 0, 1)[None].float() / 255
+    with torch.no_grad():
+        recomputed = float(sub_pixel_log_probs(method.net.float(), x)[0][:, torch.from_numpy(mask)].sum())
+    assert a.log_likelihood == pytest.approx(recomputed, abs=1e-2)
+    s1, s2 = (method.inpaint(image, mask, seed=7, mode="sample").image for _ in range(2))
+    assert np.array_equal(s1, s2)  # seeded sampling repeats
+    assert not np.array_equal(s1, method.inpaint(image, mask, seed=8, mode="sample").image)
