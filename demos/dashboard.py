@@ -184,7 +184,7 @@ def page_examples() -> None:
     indices = sorted(df["index"].unique())
     chosen = st.multiselect("Images", indices, default=indices[:2])
     try:
-        images = load_split(spec["data"], spec["split"], spec["size"])
+        images = load_split(spec["data"], spec["split"], spec["size"], crops=spec.get("crops"))
         gen = make_mask_generator(spec["masks"], tuple(spec["ratio"]) if spec["ratio"] else None)
     except InpaintError as exc:
         st.error(str(exc))

@@ -197,19 +197,12 @@ def example_photos() -> list[str]:
     return paths
 
 
-PREFERRED_DEFAULTS = ("glcic · glcic-bsds500-64", "telea")  # the photo model first (README: BSDS500 strokes table)
-
-
-def default_choice(labels: list[str]) -> str:
-    return next((label for label in PREFERRED_DEFAULTS if label in labels), labels[0])
-
-
 def build_app():
     import gradio as gr
 
     choices = available_choices()
     labels = [c.label for c in choices]
-    default = default_choice(labels)
+    default = "telea" if "telea" in labels else labels[0]
     options = all_options()
     describe_choice = {c.label: c.description for c in choices}
 

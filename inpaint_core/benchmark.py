@@ -69,6 +69,7 @@ class BenchmarkSpec:
     ratio: tuple[float, float] | None = None
     n: int | None = None
     seed: int = 0
+    crops: int | None = None  # with size: that many random size x size crops per image at full resolution
 
 
 def method_from_label(label: str) -> Method:
@@ -107,12 +108,12 @@ def run_benchmark(spec: BenchmarkSpec, out: str | Path, progress: bool = True,
     if out.exists():
         if spec_path.exists():
             old = json.loads(spec_path.read_text())
-            same = {k: v for k, v in old.items() if k not in ("methods", "n")}
-            if same != {k: v for k, v in spec_json.items() if k not in ("methods", "n")}:
+            keys = [k for k in spec_json if k not in ("methods", "n")]
+            if {k: old.get(k) for k in keys} != {k: spec_json[k] for k in keys}:
                 raise InpaintError(f"{out} holds results of another benchmark ({old}); choose another --out.")
         previous = read_results(out)
     spec_path.write_text(json.dumps(spec_json, indent=2))
-    images = load_split(spec.data, spec.split, spec.size)
+    images = load_split(spec.data, spec.split, spec.size, crops=spec.crops)
     gen = make_mask_generator(spec.masks, spec.ratio)
     frames = [previous]
     pending: list[dict[str, Any]] = []

@@ -109,7 +109,7 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
 
     ratio = tuple(float(v) for v in args.ratio.split(",")) if args.ratio else None
     spec = BenchmarkSpec([m.strip() for m in args.methods.split(",") if m.strip()], args.data, args.split, args.size,
-                         args.masks, ratio, args.n, args.seed)  # type: ignore[arg-type]
+                         args.masks, ratio, args.n, args.seed, args.crops)  # type: ignore[arg-type]
     df = run_benchmark(spec, args.out, progress=not args.quiet)
     with pd.option_context("display.width", 200, "display.max_columns", 40, "display.precision", 5):
         summary = summarize(df)
@@ -251,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--data", default="bundled", help="'bundled' or a folder/archive of images")
     bench.add_argument("--split", default="val", choices=("all", "train", "val"))
     bench.add_argument("--size", type=int, help="centre-crop and resize images to SIZE")
+    bench.add_argument("--crops", type=int, help="with --size: N random SIZE crops per image at full resolution")
     bench.add_argument("--masks", default="centre", help="centre|centre8|rect|blobs|strokes|quickdraw:PATH|files:PATH")
     bench.add_argument("--ratio", help="hole-ratio range LOW,HIGH")
     bench.add_argument("--n", type=int, help="number of images")

@@ -84,3 +84,23 @@ def test_checkpoint_fills_an_arbitrary_size_image_leaving_the_rest_unchanged(tmp
     assert out.shape == image.shape
     assert np.array_equal(out[~mask], image[~mask])
     assert not np.array_equal(out[mask], image[mask])
+
+
+def test_tiles_cover_the_image_and_blend_only_where_there_is_a_hole():
+    from inpaint_core.methods.glcic import _starts, tiled_completion
+
+    assert _starts(40, 16) == [0, 8, 16, 24] and _starts(12, 16) == [0] and _starts(16, 16) == [0]
+    torch.manual_seed(0)
+    net = CompletionNet(width=8, dilations=(2, 1)).eval()
+    x, m = torch.rand(1, 3, 40, 48), torch.zeros(1, 1, 40, 48)
+    m[..., 25:31, 9:15] = 1  # inside each of the tiles at rows 16 and 24, columns 0 and 8
+    with torch.no_grad():
+        out = tiled_completion(net, x, m, 16)
+        whole = tiled_completion(net, x, m, 48)
+        tiles = torch.stack([net(x[..., t : t + 16, l : l + 16], m[..., t : t + 16, l : l + 16])[0, :, 25 - t : 31 - t,
+                             9 - l : 15 - l] for t in (16, 24) for l in (0, 8)])
+    assert torch.equal(out[..., :16, 24:], x[..., :16, 24:])  # tiles away from the hole never run
+    assert torch.allclose(whole, net(x, m))  # one tile the size of the image = one pass
+    blend = out[0, :, 25:31, 9:15]
+    assert (blend >= tiles.min(0).values - 1e-6).all() and (blend <= tiles.max(0).values + 1e-6).all()
+    assert not torch.allclose(blend, tiles[0])  # and it really mixes the overlapping tiles

@@ -9,6 +9,9 @@ inpaint benchmark --methods "$BASE,glcic@glcic-cifar10-32,glcic@glcic-bsds500-64
 inpaint benchmark --methods telea,biharmonic,glcic@glcic-bsds500-64,glcic@glcic-cifar10-32 \
   --data "$D/bsds500/images-jpg.tar.gz" --split val --masks strokes --seed 0 \
   --out results/bsds500-val-strokes.csv --markdown results/bsds500-val-strokes.md --quiet
+inpaint benchmark --methods telea,biharmonic,glcic@glcic-bsds500-64 \
+  --data "$D/bsds500/images-jpg.tar.gz" --split val --size 64 --crops 4 --masks strokes --seed 0 \
+  --out results/bsds500-val-crops64-strokes.csv --markdown results/bsds500-val-crops64-strokes.md --quiet
 inpaint benchmark --methods glcic@glcic-bsds500-64,telea,biharmonic --data bundled --size 512 \
   --masks strokes --ratio 0.09,0.11 --seed 0 \
   --out results/speed-512-strokes10.csv --markdown results/speed-512-strokes10.md --quiet
