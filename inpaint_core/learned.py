@@ -49,8 +49,10 @@ class TorchMethod(Method):
 
     @classmethod
     def build_optimizers(cls, nets: dict[str, nn.Module], recipe: dict[str, Any]) -> dict[str, torch.optim.Optimizer]:
+        """One Adam per network; ``lr_NAME`` in the recipe overrides ``lr`` for network NAME (a critic)."""
         betas = tuple(recipe.get("betas", (0.9, 0.999)))
-        return {name: torch.optim.Adam(net.parameters(), lr=recipe["lr"], betas=betas) for name, net in nets.items()}
+        return {name: torch.optim.Adam(net.parameters(), lr=recipe.get(f"lr_{name}", recipe["lr"]), betas=betas)
+                for name, net in nets.items()}
 
     @classmethod
     def loss(cls, net: nn.Module, images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:

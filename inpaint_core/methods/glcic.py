@@ -150,12 +150,6 @@ class GLCIC(TorchMethod):
         return nets
 
     @classmethod
-    def build_optimizers(cls, nets, recipe):
-        betas = tuple(recipe.get("betas", (0.9, 0.999)))
-        lrs = {cls.inference_network: recipe["lr"], "discriminator": recipe.get("lr_discriminator", recipe["lr"])}
-        return {name: torch.optim.Adam(net.parameters(), lr=lrs[name], betas=betas) for name, net in nets.items()}
-
-    @classmethod
     def loss(cls, net, images, masks):
         return hole_mse(net(images, masks), images, masks)
 

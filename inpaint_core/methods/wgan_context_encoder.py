@@ -99,12 +99,6 @@ class WGANContextEncoder(TorchMethod):
         return {**super().build_networks(recipe), "critic": WassersteinCritic(**recipe.get("critic", {}))}
 
     @classmethod
-    def build_optimizers(cls, nets, recipe):
-        betas = tuple(recipe.get("betas", (0.9, 0.999)))
-        lrs = {cls.inference_network: recipe["lr"], "critic": recipe.get("lr_critic", recipe["lr"])}
-        return {name: torch.optim.Adam(net.parameters(), lr=lrs[name], betas=betas) for name, net in nets.items()}
-
-    @classmethod
     @torch.no_grad()
     def validation_loss(cls, net, images, masks):
         """Hole MSE: what users see and what the benchmark ranks."""
