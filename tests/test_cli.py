@@ -97,6 +97,27 @@ def test_benchmark_end_to_end_and_resume(tmp_path, capsys, monkeypatch):
     assert main(other) == 2
 
 
+def test_benchmark_on_full_resolution_crops_and_older_result_files(tmp_path):
+    import json
+
+    data = make_images(tmp_path / "d", n_per_class=2, size=32)
+    out = tmp_path / "c.csv"
+    args = ["benchmark", "--methods", "telea", "--data", str(data), "--split", "all", "--size", "8", "--crops", "3",
+            "--masks", "centre", "--out", str(out), "--quiet"]
+    assert main(args) == 0
+    rows = pd.read_csv(out)
+    assert len(rows) == 12 and rows["image"].iloc[4] == "a/0001.png#1"
+    assert json.loads(out.with_name("c.csv.json").read_text())["crops"] == 3
+    # a results file written before --crops existed (no "crops" in its spec) resumes as a run without crops
+    old, no_crops = tmp_path / "old.csv", [a for a in args if a not in ("--crops", "3")]
+    no_crops[no_crops.index(str(out))] = str(old)
+    assert main(no_crops) == 0
+    spec = json.loads(old.with_name("old.csv.json").read_text())
+    del spec["crops"]
+    old.with_name("old.csv.json").write_text(json.dumps(spec))
+    assert main(no_crops) == 0 and len(pd.read_csv(old)) == 4
+
+
 def test_interrupted_benchmark_keeps_finished_rows(tmp_path, monkeypatch):
     data = make_images(tmp_path / "d", n_per_class=3, size=32)
     spec = benchmark.BenchmarkSpec(["telea"], str(data), "all", None, "centre", None, 6, 0)
