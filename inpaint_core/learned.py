@@ -17,6 +17,11 @@ from torch import nn
 from .checkpoints import META_KEY, load_network, read_config
 from .methods.base import Method
 
+CIFAR10_TRAIN = {  # the data part of every CIFAR-10 recipe (validation: the last 500 images of each class)
+    "data": "../shared/datasets/cifar10/train-jpg.tar.gz", "dataset_id": "cifar10",
+    "dataset": "CIFAR-10 train split (JPEG re-encoding), 45,000 images", "size": 32,
+}
+
 
 def to_tensor(image: np.ndarray, mask: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
     """float32 HxWx3 and bool HxW -> 1x3xHxW float and 1x1xHxW float (1 = hole)."""

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
-from ..learned import TorchMethod, to_image, to_tensor
+from ..learned import CIFAR10_TRAIN, TorchMethod, to_image, to_tensor
 from ..maskgen import centre_mask
 from .base import Capabilities
 from .registry import register_method
@@ -51,6 +51,11 @@ def centre_slice(size: int, hole: int) -> slice:
     return slice(start, start + hole)
 
 
+def centre_hole_mask(batch: int, size: int, hole: int) -> torch.Tensor:
+    """Bx1xsize x size float mask, 1 on the centre hole: the only hole a centre-hole network is given."""
+    return torch.from_numpy(centre_mask(size, size, hole).astype("float32"))[None, None].expand(batch, 1, size, size)
+
+
 @register_method
 class L2ContextEncoder(TorchMethod):
     name = "l2-context-encoder"
@@ -59,8 +64,7 @@ class L2ContextEncoder(TorchMethod):
     capabilities = Capabilities(native_size=32, centre_hole=8, needs_checkpoint=True)
     network_class = ContextEncoderNet
     recipe = {
-        "data": "../shared/datasets/cifar10/train-jpg.tar.gz", "dataset_id": "cifar10",
-        "dataset": "CIFAR-10 train split (JPEG re-encoding), 45,000 images", "size": 32, "masks": "centre8",
+        **CIFAR10_TRAIN, "masks": "centre8",
         "batch_size": 128, "lr": 2e-4, "epochs": 60, "ema": 0.999, "network": {"width": 64, "bottleneck": 512},
         "val_images": 1000, "eval_images": 5000, "eval_masks": "centre8",
         "reductions": "encoder widths 32-128 instead of the paper's wider stack; same 512 bottleneck",
@@ -69,18 +73,14 @@ class L2ContextEncoder(TorchMethod):
     @classmethod
     def loss(cls, net, images, masks):
         s = centre_slice(net.size, net.hole)
-        hole_mask = torch.zeros_like(masks)
-        hole_mask[..., s, s] = 1
-        pred = net(images, hole_mask)
+        pred = net(images, centre_hole_mask(len(images), net.size, net.hole))
         return F.mse_loss(pred, images[..., s, s])
 
     @torch.no_grad()
     def fill(self, image, mask, rng):
         size, hole = self.net.size, self.net.hole
         s = centre_slice(size, hole)
-        x, _ = to_tensor(image, centre_mask(size, size, hole))
-        m = torch.zeros(1, 1, size, size)
-        m[..., s, s] = 1
+        x, _ = to_tensor(image, mask)
         out = x.clone()
-        out[..., s, s] = self.net(x, m)
+        out[..., s, s] = self.net(x, centre_hole_mask(1, size, hole))
         return to_image(out)

@@ -18,7 +18,7 @@ import torch
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
-from ..learned import TorchMethod, to_image, to_tensor
+from ..learned import CIFAR10_TRAIN, TorchMethod, to_image, to_tensor
 from .base import Capabilities, Option
 from .registry import register_method
 
@@ -95,7 +95,6 @@ class ContextDiscriminator(nn.Module, PyTorchModelHubMixin):
 
     def __init__(self, size: int = 32, local_size: int = 16, width: int = 32, features: int = 256) -> None:
         super().__init__()
-        self.size, self.local_size = size, local_size
         self.global_branch = self._branch(size, width, features)
         self.local_branch = self._branch(local_size, width, features)
         self.head = nn.Linear(2 * features, 1)
@@ -129,8 +128,7 @@ class GLCIC(TorchMethod):
                               minimum=-1, maximum=4096)}
     network_class = CompletionNet
     recipe = {
-        "data": "../shared/datasets/cifar10/train-jpg.tar.gz", "dataset_id": "cifar10",
-        "dataset": "CIFAR-10 train split (JPEG re-encoding), 45,000 images", "size": 32, "masks": "rect",
+        **CIFAR10_TRAIN, "masks": "rect",
         "batch_size": 64, "lr": 1e-3, "lr_discriminator": 2e-4, "betas": (0.5, 0.999), "ema": 0.999,
         "alpha": 0.0005, "completion_steps": 8000, "discriminator_steps": 1000, "local_size": 16,
         "network": {"width": 32, "dilations": [2, 4, 4, 1]},

@@ -14,6 +14,7 @@ import torch
 from huggingface_hub import PyTorchModelHubMixin
 
 from .. import gaussian
+from ..learned import CIFAR10_TRAIN
 from ..mle import Distribution, pixels
 from ._mle import MLEMethod
 from .base import Option
@@ -138,8 +139,7 @@ class MLEGaussianMixture(MLEMethod):
     paper = "MLE inpainting meta-algorithm (Gaussian mixture)"
     network_class = GaussianMixtureImage
     recipe = {
-        "data": "../shared/datasets/cifar10/train-jpg.tar.gz", "dataset_id": "cifar10",
-        "dataset": "CIFAR-10 train split (JPEG re-encoding), 45,000 images", "size": 32,
+        **CIFAR10_TRAIN,
         "network": {"size": 32, "components": 3, "rank": 1024, "iterations": 5, "ridge": 1e-4},
         "eval_images": 1000, "eval_masks": "centre8",
         "reductions": "3 components, each covariance stored as its top-1024 eigenpairs + residual (exact PPCA "

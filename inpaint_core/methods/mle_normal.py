@@ -9,6 +9,7 @@ import torch
 from huggingface_hub import PyTorchModelHubMixin
 
 from .. import gaussian
+from ..learned import CIFAR10_TRAIN
 from ..mle import Distribution, pixels
 from ._mle import MLEMethod
 from .registry import register_method
@@ -83,8 +84,7 @@ class MLENormal(MLEMethod):
     paper = "MLE inpainting meta-algorithm (Normal); eigen-factored covariance"
     network_class = NormalImage
     recipe = {
-        "data": "../shared/datasets/cifar10/train-jpg.tar.gz", "dataset_id": "cifar10",
-        "dataset": "CIFAR-10 train split (JPEG re-encoding), 45,000 images", "size": 32,
+        **CIFAR10_TRAIN,
         "network": {"size": 32, "rank": 1024, "ridge": 1e-4}, "eval_images": 5000, "eval_masks": "centre8",
         "reductions": "covariance stored as its top-1024 eigenpairs + the mean residual eigenvalue (exact PPCA "
                       "likelihood) to fit the 20 MB file budget",

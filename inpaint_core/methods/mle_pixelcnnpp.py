@@ -20,6 +20,7 @@ from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
 from ..images import to_float, to_uint8
+from ..learned import CIFAR10_TRAIN
 from ..mle import Distribution
 from ._mle import MLEMethod
 from .base import Option
@@ -170,8 +171,7 @@ class MLEPixelCNNPP(MLEMethod):
     paper = "MLE inpainting meta-algorithm (PixelCNN++, Salimans et al. 2017)"
     network_class = PixelCNNPP
     recipe = {
-        "data": "../shared/datasets/cifar10/train-jpg.tar.gz", "dataset_id": "cifar10",
-        "dataset": "CIFAR-10 train split (JPEG re-encoding), 45,000 images", "size": 32, "masks": "centre8",
+        **CIFAR10_TRAIN, "masks": "centre8",
         "batch_size": 32, "lr": 1e-3, "epochs": 3, "network": {"size": 32, "filters": 32, "blocks": 3, "mixtures": 5},
         "val_images": 500, "eval_images": 100, "eval_masks": "centre8", "ema": 0.999,
         "reductions": "single resolution (no down/up-sampling), 3 gated blocks per stream, 32 filters, 5 logistics "

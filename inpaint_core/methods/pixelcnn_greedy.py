@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
-from ..learned import TorchMethod, to_image, to_tensor
+from ..learned import CIFAR10_TRAIN, TorchMethod, to_image, to_tensor
 from ..maskgen import centre_mask
 from .base import Capabilities, Fill, Option
 from .registry import register_method
@@ -92,8 +92,7 @@ class PixelCNNGreedy(TorchMethod):
     }
     network_class = PixelCNNNet
     recipe = {
-        "data": "../shared/datasets/cifar10/train-jpg.tar.gz", "dataset_id": "cifar10",
-        "dataset": "CIFAR-10 train split (JPEG re-encoding), 45,000 images", "size": 32, "masks": "centre8",
+        **CIFAR10_TRAIN, "masks": "centre8",
         "batch_size": 64, "lr": 1e-3, "epochs": 30, "ema": 0.999, "network": {"width": 32, "layers": 5},
         "val_images": 1000, "eval_images": 1000, "eval_masks": "centre8",
         "reductions": "5 layers of 32 filters per colour, no dropout (the paper: several convolution + 50% "

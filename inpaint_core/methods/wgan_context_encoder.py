@@ -16,10 +16,9 @@ import torch
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
-from ..learned import TorchMethod, to_image, to_tensor
-from ..maskgen import centre_mask
+from ..learned import CIFAR10_TRAIN, TorchMethod, to_image, to_tensor
 from .base import Capabilities
-from .context_encoder import ContextEncoderNet, centre_slice
+from .context_encoder import ContextEncoderNet, centre_hole_mask, centre_slice
 from .registry import register_method
 
 SIZE, HOLE, OUT = 32, 8, 16  # image, hole and predicted square sides
@@ -37,10 +36,6 @@ def overlap_loss(pred: torch.Tensor, target: torch.Tensor, weight: float) -> tor
     """Weighted squared error over the predicted square, normalised by the total weight."""
     w = overlap_weights(weight).to(pred)
     return ((pred - target) ** 2 * w).sum() / (pred.shape[0] * pred.shape[1] * w.sum())
-
-
-def hole_mask(batch: int) -> torch.Tensor:
-    return torch.from_numpy(centre_mask(SIZE, SIZE, HOLE).astype("float32"))[None, None].expand(batch, 1, SIZE, SIZE)
 
 
 def paste_hole(images: torch.Tensor, pred: torch.Tensor) -> torch.Tensor:
@@ -84,8 +79,7 @@ class WGANContextEncoder(TorchMethod):
     capabilities = Capabilities(native_size=SIZE, centre_hole=HOLE, needs_checkpoint=True)
     network_class = ContextEncoderNet
     recipe = {
-        "data": "../shared/datasets/cifar10/train-jpg.tar.gz", "dataset_id": "cifar10",
-        "dataset": "CIFAR-10 train split (JPEG re-encoding), 45,000 images", "size": SIZE, "masks": "centre8",
+        **CIFAR10_TRAIN, "masks": "centre8",
         "batch_size": 64, "lr": 2e-4, "lr_critic": 2e-4, "betas": (0.5, 0.9), "ema": 0.999,
         "network": {"width": 64, "bottleneck": 512, "hole": OUT}, "critic": {"width": 16},
         "overlap_weight": 20.0, "adversarial_weight": 0.001, "critic_steps": 2, "gp_weight": 10.0,
@@ -103,13 +97,14 @@ class WGANContextEncoder(TorchMethod):
     def validation_loss(cls, net, images, masks):
         """Hole MSE: what users see and what the benchmark ranks."""
         s = centre_slice(SIZE, HOLE)
-        return float(((paste_hole(images, net(images, hole_mask(len(images)))) - images)[..., s, s] ** 2).mean())
+        pred = net(images, centre_hole_mask(len(images), SIZE, HOLE))
+        return float(((paste_hole(images, pred) - images)[..., s, s] ** 2).mean())
 
     @classmethod
     def train_step(cls, nets, opts, images, masks, step, recipe):
         gen, critic = nets[cls.inference_network], nets["critic"]
         s = centre_slice(SIZE, OUT)
-        pred = gen(images, hole_mask(len(images)))
+        pred = gen(images, centre_hole_mask(len(images), SIZE, HOLE))
         fake = paste_hole(images, pred)
         for _ in range(recipe["critic_steps"]):
             c_loss = (critic(fake.detach()).mean() - critic(images).mean()
@@ -130,4 +125,4 @@ class WGANContextEncoder(TorchMethod):
     @torch.no_grad()
     def fill(self, image, mask, rng):
         x, _ = to_tensor(image, mask)
-        return to_image(paste_hole(x, self.net(x, hole_mask(1))))
+        return to_image(paste_hole(x, self.net(x, centre_hole_mask(1, SIZE, HOLE))))
