@@ -40,6 +40,7 @@ def evaluate_method(method: Method, images: ImageSet, masks: str | MaskGenerator
                     skip: set[int] | None = None) -> Iterator[dict[str, Any]]:
     """Yield one row per image; the first image is run once untimed as warm-up."""
     gen = make_mask_generator(masks) if isinstance(masks, str) else masks
+    train_min = getattr(method, "meta", {}).get("training", {}).get("minutes")  # None: nothing trained
     count = len(images) if n is None else min(n, len(images))
     todo = [i for i in range(count) if not skip or i not in skip]
     if todo:
@@ -51,7 +52,7 @@ def evaluate_method(method: Method, images: ImageSet, masks: str | MaskGenerator
         result = method.inpaint(truth, mask, seed=seed + i)
         yield {"method": label or method.name, "index": i, "image": images.names[i],
                **image_metrics(result.image[..., :3], truth, mask), "ms": 1000.0 * result.seconds,
-               "log_likelihood": result.log_likelihood, "peak_rss_mb": peak_rss_mb()}
+               "log_likelihood": result.log_likelihood, "train_min": train_min, "peak_rss_mb": peak_rss_mb()}
 
 
 def peak_rss_mb() -> float:
@@ -143,8 +144,8 @@ def run_benchmark(spec: BenchmarkSpec, out: str | Path, progress: bool = True,
 
 
 def summarize(df: pd.DataFrame) -> pd.DataFrame:
-    """Mean and std per method of every summary metric (and log-likelihood where present)."""
-    cols = [c for c in (*SUMMARY_METRICS, "log_likelihood") if c in df.columns and df[c].notna().any()]
+    """Mean and std per method of every summary metric (and log-likelihood and training minutes where present)."""
+    cols = [c for c in (*SUMMARY_METRICS, "log_likelihood", "train_min") if c in df.columns and df[c].notna().any()]
     table = df.groupby("method", sort=False)[cols].agg(["mean", "std"])
     table.insert(0, ("n", "images"), df.groupby("method", sort=False).size())
     if "peak_rss_mb" in df.columns:

@@ -12,6 +12,7 @@ import copy
 import csv
 import json
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -97,7 +98,8 @@ class Trainer:
         self.out = Path(out)
         self.state_dir = self.out / STATE_DIR
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        torch.set_num_threads(os.cpu_count() or 1)
+        # INPAINT_THREADS lets two trainings share the cores (one thread each) instead of contending.
+        torch.set_num_threads(int(os.environ.get("INPAINT_THREADS", "0")) or os.cpu_count() or 1)
 
     # -- state -------------------------------------------------------------------------------------
     def _save_state(self, nets, opts, ema, progress: dict[str, Any]) -> None:
@@ -132,6 +134,22 @@ class Trainer:
             ema.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("ema.")}, strict=True)
         torch.set_rng_state(tensors["rng.torch"])
         return plain["progress"]
+
+    def _schedule_lr(self, opts: dict[str, torch.optim.Optimizer], step: int) -> None:
+        """``lr_schedule`` = {network: [[from_step, lr], ...]}: step decays that a retrain reproduces."""
+        for name, points in self.recipe.get("lr_schedule", {}).items():
+            due = [lr for start, lr in points if step >= start]
+            if due:
+                for group in opts[name].param_groups:
+                    group["lr"] = float(due[-1])
+
+    def _apply_lr_overrides(self, opts: dict[str, torch.optim.Optimizer]) -> None:
+        """A restored optimiser carries its old learning rate; ``--set lr=...`` on a resume is a decay step."""
+        for name, opt in opts.items():
+            key = f"lr_{name}" if f"lr_{name}" in self.recipe else "lr"
+            if key in self.overrides:
+                for group in opt.param_groups:
+                    group["lr"] = float(self.recipe[key])
 
     # -- loop ---------------------------------------------------------------------------------------
     def _batch_masks(self, gen, n: int, size: int, rng: np.random.Generator) -> torch.Tensor:
@@ -168,9 +186,11 @@ class Trainer:
         log_path = self.out / "training_log.csv"
         if resume and (self.state_dir / "state.json").exists():
             state = self._load_state(nets, opts, ema)
+            self._apply_lr_overrides(opts)
             print(f"resumed at epoch {state['epoch']}, batch {state['batch']}, step {state['step']}")
-        elif log_path.exists():
-            log_path.unlink()
+        else:  # a fresh run: nothing of an earlier run in this folder (log, best weights, state) carries over
+            log_path.unlink(missing_ok=True)
+            shutil.rmtree(self.state_dir, ignore_errors=True)
         self.out.mkdir(parents=True, exist_ok=True)
         best = self._evaluation_net(main, ema)
         best_path = self.state_dir / "best.safetensors"
@@ -197,9 +217,13 @@ class Trainer:
                 losses = []
                 for b in bar:
                     x = self._images(train[order[b * bs : (b + 1) * bs]]).to(self.device)
+                    if r.get("flip"):  # mirror a random half; seeded per batch, so a resume repeats it
+                        mirror = np.random.default_rng([seed, state["epoch"], b, 11]).random(len(x)) < 0.5
+                        x[torch.from_numpy(mirror)] = x[torch.from_numpy(mirror)].flip(-1)
                     m = self._batch_masks(gen, len(x), r["size"], mask_rng).to(self.device)
                     for net in nets.values():
                         net.train()
+                    self._schedule_lr(opts, state["step"])
                     logs = self.cls.train_step(nets, opts, x, m, state["step"], r)
                     if ema is not None:  # warm-up: early averages do not drag the initial weights along
                         decay = min(r["ema"], (1 + state["step"]) / (10 + state["step"]))

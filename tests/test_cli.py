@@ -181,3 +181,22 @@ def test_figure_shows_original_masked_and_each_method(tmp_path):
     assert np.array_equal(tile(0, 0), truth)
     assert (tile(0, 1)[mask] == 255).all() and np.array_equal(tile(0, 1)[~mask], truth[~mask])
     assert np.array_equal(tile(0, 2), load_method("telea").inpaint(truth, mask, seed=0).image)
+
+
+def test_benchmark_of_a_checkpoint_reports_its_training_minutes(tmp_path):
+    from inpaint_core.checkpoints import save_network
+    from inpaint_core.methods.context_encoder import ContextEncoderNet
+
+    save_network(ContextEncoderNet(width=8, bottleneck=16), tmp_path / "ce", {"method": "l2-context-encoder",
+                                                                            "training": {"minutes": 12.5}})
+    data = make_images(tmp_path / "d", n_per_class=2, size=32)
+    md = tmp_path / "t.md"
+    assert main(["benchmark", "--methods", f"telea,l2-context-encoder@{tmp_path / 'ce'}", "--data", str(data),
+                 "--split", "all", "--masks", "centre", "--out", str(tmp_path / "r.csv"), "--quiet",
+                 "--markdown", str(md)]) == 0
+    rows = pd.read_csv(tmp_path / "r.csv")
+    assert rows.loc[rows["method"] == "telea", "train_min"].isna().all()
+    assert (rows.loc[rows["method"] != "telea", "train_min"] == 12.5).all()
+    header, _, *lines = (line.split(" | ") for line in md.read_text().splitlines())
+    column = header.index("train_min")
+    assert {line[0]: line[column] for line in lines} == {"| telea": "-", f"| l2-context-encoder@{tmp_path / 'ce'}": "12.5"}

@@ -40,6 +40,13 @@ def test_classical_outside_hole_is_bit_exact(photo, hole, name):
     assert result.seconds > 0
 
 
+def test_mean_colour_fills_with_the_visible_mean(photo, hole):
+    result = load_method("mean-colour").inpaint(photo, hole)
+    np.testing.assert_array_equal(result.image[~hole], photo[~hole])
+    expected = np.round(photo[~hole].mean(axis=0))
+    assert np.all(np.abs(result.image[hole].astype(float) - expected) <= 1)  # one quantisation step
+
+
 def test_registry_lists_baselines_and_rejects_unknown():
     names = {m.name for m in list_methods()}
     assert {"telea", "navier-stokes", "biharmonic"} <= names

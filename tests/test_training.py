@@ -48,19 +48,52 @@ def test_train_writes_a_complete_zoo_folder(data, tmp_path, monkeypatch):
 
 
 def test_resume_continues_where_it_stopped(data, tmp_path):
-    full = Trainer("l2-context-encoder", str(data), tmp_path / "full", epochs=2, seed=0, overrides=TINY)
+    flips = {**TINY, "flip": True}  # random mirroring is part of what a resume must repeat
+    full = Trainer("l2-context-encoder", str(data), tmp_path / "full", epochs=2, seed=0, overrides=flips)
     full.run(progress=False)
-    part = Trainer("l2-context-encoder", str(data), tmp_path / "part", epochs=1, seed=0, overrides=TINY)
+    part = Trainer("l2-context-encoder", str(data), tmp_path / "part", epochs=1, seed=0, overrides=flips)
     part.run(progress=False)
     state = json.loads((tmp_path / "part" / ".training" / "state.json").read_text())
     assert state["progress"]["epoch"] == 1 and state["progress"]["step"] == 4
-    Trainer("l2-context-encoder", str(data), tmp_path / "part", epochs=2, seed=0, overrides=TINY).run(resume=True, progress=False)
+    Trainer("l2-context-encoder", str(data), tmp_path / "part", epochs=2, seed=0, overrides=flips).run(resume=True, progress=False)
     a = load_file(tmp_path / "full" / ".training" / "state.safetensors")
     b = load_file(tmp_path / "part" / ".training" / "state.safetensors")
     assert set(a) == set(b)
     for key in a:  # resumed training reproduces the uninterrupted run exactly (CPU, same seed)
         assert np.array_equal(a[key].numpy(), b[key].numpy()), key
+    plain = {**TINY, "flip": False}
+    Trainer("l2-context-encoder", str(data), tmp_path / "plain", epochs=2, seed=0, overrides=plain).run(progress=False)
+    c = load_file(tmp_path / "plain" / ".training" / "state.safetensors")
+    assert not np.array_equal(a["net.net.encoder.0.weight"].numpy(), c["net.net.encoder.0.weight"].numpy())
     assert len((tmp_path / "part" / "training_log.csv").read_text().splitlines()) == 3
+
+
+def test_a_fresh_run_ignores_an_earlier_runs_state_in_the_same_folder(data, tmp_path):
+    Trainer("l2-context-encoder", str(data), tmp_path / "f", epochs=1, seed=0, overrides=TINY).run(progress=False)
+    wider = {**TINY, "network": {"width": 16, "bottleneck": 16}}  # best weights of the old shape are left behind
+    out = Trainer("l2-context-encoder", str(data), tmp_path / "f", epochs=1, seed=0, overrides=wider).run(progress=False)
+    assert json.loads((out / "config.json").read_text())["width"] == 16
+    assert len((out / "training_log.csv").read_text().splitlines()) == 2
+
+
+def test_learning_rate_set_on_a_resume_replaces_the_restored_one(data, tmp_path):
+    Trainer("l2-context-encoder", str(data), tmp_path / "lr", epochs=1, seed=0, overrides=TINY).run(progress=False)
+    Trainer("l2-context-encoder", str(data), tmp_path / "lr", epochs=2, seed=0,
+            overrides={**TINY, "lr": 3e-5}).run(resume=True, progress=False)
+    state = json.loads((tmp_path / "lr" / ".training" / "state.json").read_text())
+    assert state["optimizers"]["net"]["param_groups"][0]["lr"] == 3e-5 and state["progress"]["epoch"] == 2
+
+
+def test_learning_rate_schedule_decays_at_the_given_steps(data, tmp_path):
+    schedule = {"lr_schedule": {"net": [[2, 1e-5], [6, 1e-6]]}}
+    Trainer("l2-context-encoder", str(data), tmp_path / "s", epochs=1, seed=0,
+            overrides={**TINY, **schedule}).run(progress=False)  # 4 steps: the decay at step 2 applies
+    state = json.loads((tmp_path / "s" / ".training" / "state.json").read_text())
+    assert state["optimizers"]["net"]["param_groups"][0]["lr"] == 1e-5
+    Trainer("l2-context-encoder", str(data), tmp_path / "s", epochs=2, seed=0,
+            overrides={**TINY, **schedule}).run(resume=True, progress=False)  # steps 4-7
+    state = json.loads((tmp_path / "s" / ".training" / "state.json").read_text())
+    assert state["optimizers"]["net"]["param_groups"][0]["lr"] == 1e-6
 
 
 def test_time_budget_stops_training(data, tmp_path):

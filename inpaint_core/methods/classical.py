@@ -1,4 +1,4 @@
-"""Classical baselines: OpenCV's Telea and Navier-Stokes, scikit-image's biharmonic inpainting."""
+"""Classical baselines: OpenCV's Telea and Navier-Stokes, scikit-image's biharmonic inpainting, the mean colour."""
 
 from __future__ import annotations
 
@@ -46,3 +46,16 @@ class Biharmonic(Method):
 
     def fill(self, image, mask, rng):
         return inpaint_biharmonic(image, mask, channel_axis=-1).astype(np.float32)
+
+
+@register_method
+class MeanColour(Method):
+    name = "mean-colour"
+    description = "The hole filled with the mean colour of the visible pixels: the floor any method must clear."
+    paper = "Deep Image Inpainting (CIFAR-10 centre-hole study), the baseline its likelihood models must beat"
+    capabilities = Capabilities()
+
+    def fill(self, image, mask, rng):
+        out = image.copy()
+        out[mask] = image[~mask].mean(axis=0)
+        return out

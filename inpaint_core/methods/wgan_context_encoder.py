@@ -81,11 +81,12 @@ class WGANContextEncoder(TorchMethod):
     recipe = {
         **CIFAR10_TRAIN, "masks": "centre8",
         "batch_size": 64, "lr": 2e-4, "lr_critic": 2e-4, "betas": (0.5, 0.9), "ema": 0.999,
-        "network": {"width": 64, "bottleneck": 512, "hole": OUT}, "critic": {"width": 16},
+        "network": {"width": 64, "bottleneck": 512, "hole": OUT, "skip": True}, "critic": {"width": 16},
         "overlap_weight": 20.0, "adversarial_weight": 0.001, "critic_steps": 2, "gp_weight": 10.0,
         "val_images": 1000, "eval_images": 5000, "eval_masks": "centre8",
         "reductions": "encoder widths 32-128, critic widths 16-64 (the paper: VGG-like), 2 critic steps per "
-                      "generator step instead of 10, gradient penalty instead of clipping",
+                      "generator step instead of 10, gradient penalty instead of clipping. Added: the L2 encoder's "
+                      "skip around the bottleneck",
     }
 
     @classmethod
