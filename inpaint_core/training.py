@@ -135,21 +135,17 @@ class Trainer:
         torch.set_rng_state(tensors["rng.torch"])
         return plain["progress"]
 
-    def _schedule_lr(self, opts: dict[str, torch.optim.Optimizer], step: int) -> None:
-        """``lr_schedule`` = {network: [[from_step, lr], ...]}: step decays that a retrain reproduces."""
-        for name, points in self.recipe.get("lr_schedule", {}).items():
-            due = [lr for start, lr in points if step >= start]
-            if due:
-                for group in opts[name].param_groups:
-                    group["lr"] = float(due[-1])
-
-    def _apply_lr_overrides(self, opts: dict[str, torch.optim.Optimizer]) -> None:
-        """A restored optimiser carries its old learning rate; ``--set lr=...`` on a resume is a decay step."""
+    def _set_lr(self, opts: dict[str, torch.optim.Optimizer], step: int) -> None:
+        """Each step's learning rate comes from the recipe: ``lr_NAME`` or ``lr``, replaced from
+        ``lr_schedule`` = {network: [[from_step, lr], ...]} on. A restored optimiser's own rate is never
+        used, so ``--set lr=...`` on a resume takes effect and a retrain reproduces the decays."""
         for name, opt in opts.items():
-            key = f"lr_{name}" if f"lr_{name}" in self.recipe else "lr"
-            if key in self.overrides:
-                for group in opt.param_groups:
-                    group["lr"] = float(self.recipe[key])
+            lr = self.recipe.get(f"lr_{name}", self.recipe["lr"])
+            for start, scheduled in self.recipe.get("lr_schedule", {}).get(name, []):
+                if step >= start:
+                    lr = scheduled
+            for group in opt.param_groups:
+                group["lr"] = float(lr)
 
     # -- loop ---------------------------------------------------------------------------------------
     def _batch_masks(self, gen, n: int, size: int, rng: np.random.Generator) -> torch.Tensor:
@@ -186,7 +182,6 @@ class Trainer:
         log_path = self.out / "training_log.csv"
         if resume and (self.state_dir / "state.json").exists():
             state = self._load_state(nets, opts, ema)
-            self._apply_lr_overrides(opts)
             print(f"resumed at epoch {state['epoch']}, batch {state['batch']}, step {state['step']}")
         else:  # a fresh run: nothing of an earlier run in this folder (log, best weights, state) carries over
             log_path.unlink(missing_ok=True)
@@ -223,7 +218,7 @@ class Trainer:
                     m = self._batch_masks(gen, len(x), r["size"], mask_rng).to(self.device)
                     for net in nets.values():
                         net.train()
-                    self._schedule_lr(opts, state["step"])
+                    self._set_lr(opts, state["step"])
                     logs = self.cls.train_step(nets, opts, x, m, state["step"], r)
                     if ema is not None:  # warm-up: early averages do not drag the initial weights along
                         decay = min(r["ema"], (1 + state["step"]) / (10 + state["step"]))
