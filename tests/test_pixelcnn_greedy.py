@@ -1,13 +1,12 @@
 """Greedy PixelCNN: causality, the local window equals the full pass, fills and their likelihoods."""
 
-import numpy as np
 import pytest
 import torch
 
-from inpaint_core import load_method
-from inpaint_core.checkpoints import save_network
 from inpaint_core.maskgen import centre_mask
 from inpaint_core.methods.pixelcnn_greedy import PixelCNNNet, sub_pixel_log_probs
+
+from .helpers import check_autoregressive_fill
 
 
 @pytest.fixture
@@ -64,16 +63,5 @@ def test_training_loss_on_a_quarter_of_the_pixels_estimates_the_full_likelihood(
 def test_greedy_fill_is_deterministic_and_its_likelihood_is_teacher_forced(tmp_path, net):
     from skimage import data
 
-    save_network(net, tmp_path / "p", {"method": "pixelcnn-greedy"})
-    method = load_method("pixelcnn-greedy", tmp_path / "p")
-    image = data.astronaut()[200:232, 200:232]
-    mask = centre_mask(32, 32, 8)
-    a, b = method.inpaint(image, mask, seed=1), method.inpaint(image, mask, seed=2)
-    assert np.array_equal(a.image, b.image) and np.array_equal(a.image[~mask], image[~mask])
-    x = torch.from_numpy(a.image).permute(2, 0, 1)[None].float() / 255
-    with torch.no_grad():
-        recomputed = float(sub_pixel_log_probs(method.net.float(), x)[0][:, torch.from_numpy(mask)].sum())
-    assert a.log_likelihood == pytest.approx(recomputed, abs=1e-2)
-    s1, s2 = (method.inpaint(image, mask, seed=7, mode="sample").image for _ in range(2))
-    assert np.array_equal(s1, s2)  # seeded sampling repeats
-    assert not np.array_equal(s1, method.inpaint(image, mask, seed=8, mode="sample").image)
+    check_autoregressive_fill("pixelcnn-greedy", net, tmp_path / "p", data.astronaut()[200:232, 200:232],
+                              centre_mask(32, 32, 8))
