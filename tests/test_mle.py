@@ -39,12 +39,14 @@ def test_normal_conditional_and_likelihood_match_brute_force(rank):
     mask = _hole(4, (1, 3, 0, 3))
     mu, cov = _dense(model)
     h = mask.bool().expand(1, 3, 4, 4).reshape(-1)
-    got = model.conditional_mean(x, mask)
-    for b in range(2):
-        xf = x[b].reshape(-1)
-        ref = mu[h] + cov[h][:, ~h] @ torch.linalg.solve(cov[~h][:, ~h], xf[~h] - mu[~h])
-        torch.testing.assert_close(got[b].reshape(-1)[h], ref, rtol=0, atol=1e-10)
-        assert torch.equal(got[b].reshape(-1)[~h], xf[~h])
+    for _ in ("first use: Cholesky solve", "repeated hole: cached gain matrix"):
+        got = model.conditional_mean(x, mask)
+        for b in range(2):
+            xf = x[b].reshape(-1)
+            ref = mu[h] + cov[h][:, ~h] @ torch.linalg.solve(cov[~h][:, ~h], xf[~h] - mu[~h])
+            torch.testing.assert_close(got[b].reshape(-1)[h], ref, rtol=0, atol=1e-10)
+            assert torch.equal(got[b].reshape(-1)[~h], xf[~h])
+    assert all("gain" in entry for entry in model.derived("holes", dict).values())
     ref_lp = torch.distributions.MultivariateNormal(mu, cov).log_prob(x.reshape(2, -1))
     torch.testing.assert_close(model.log_prob(x), ref_lp, rtol=1e-10, atol=1e-8)
 
