@@ -18,8 +18,8 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from inpaint_core.benchmark import (SUMMARY_METRICS, BenchmarkSpec, by_bucket, image_mask, method_from_label, read_results,
-                                    run_benchmark, summarize)
+from inpaint_core.benchmark import (SAMPLE_COLUMNS, SAMPLE_METRICS, SUMMARY_METRICS, BenchmarkSpec, by_bucket, image_mask,
+                                    method_from_label, read_results, run_benchmark, summarize)
 from inpaint_core.datasets import load_split
 from inpaint_core.errors import InpaintError
 from inpaint_core.maskgen import make_mask_generator
@@ -32,7 +32,9 @@ MASKS = {"centre": "centre", "rectangles (5-12 px at 32)": "rect", "random blobs
          "Quick Draw strokes (path)": "quickdraw", "mask folder (path)": "files"}
 LABELS = {"l1_hole_01": "L1 in hole [0,1]", "mse_hole_01": "MSE in hole [0,1]", "l2paper_hole_01": "L2 (paper) [0,1]",
           "l2paper_hole_255": "L2 (paper) [0,255]", "maem_hole_pct": "MAEM %", "psnr_full_db": "PSNR dB",
-          "ssim_full": "SSIM", "ms": "ms per image", "log_likelihood": "log-likelihood"}
+          "ssim_full": "SSIM", "ms": "ms per image", "log_likelihood": "log-likelihood",
+          "diversity_hole": "sample diversity (RMS in hole)"}
+LABELS.update({f"{m}_samples_mean": f"{LABELS[m]}, mean of samples" for m in SAMPLE_METRICS})
 
 
 def results_dir() -> Path:
@@ -88,6 +90,8 @@ def page_run() -> None:
         methods = st.multiselect("Methods", labels, default=[m for m in ("telea", "biharmonic") if m in labels])
         n = st.number_input("Images", 1, 100000, 8)
         seed = st.number_input("Seed", 0, 2**31 - 1, 0)
+        samples = st.number_input("Samples per image (stochastic methods: the most likely is scored, plus the "
+                                  "mean over samples and their diversity)", 1, 64, 1)
         name = st.text_input("Results name", "benchmark")
         submitted = st.form_submit_button("Run")
     if not submitted:
@@ -102,7 +106,8 @@ def page_run() -> None:
             return
         family = f"{family}:{mask_path}"
     spec = BenchmarkSpec(methods, data, split, int(size) or None, family,
-                         None if ratio == (0.0, 1.0) else (float(ratio[0]), float(ratio[1])), int(n), int(seed))
+                         None if ratio == (0.0, 1.0) else (float(ratio[0]), float(ratio[1])), int(n), int(seed),
+                         samples=int(samples))
     out = results_dir() / f"{Path(name).name}.csv"
     total = len(methods) * int(n)
     bar = st.progress(0.0, text="starting")
@@ -127,7 +132,7 @@ def summary_table(df: pd.DataFrame) -> pd.DataFrame:
     table = summarize(df)
     out = pd.DataFrame(index=table.index)
     out["images"] = table[("n", "images")]
-    for metric in [c for c in (*SUMMARY_METRICS, "log_likelihood") if (c, "mean") in table.columns]:
+    for metric in [c for c in (*SUMMARY_METRICS, "log_likelihood", *SAMPLE_COLUMNS) if (c, "mean") in table.columns]:
         out[LABELS[metric]] = table[(metric, "mean")]
         out[LABELS[metric] + " ±"] = table[(metric, "std")]
     if ("peak_rss_mb", "max") in table.columns:

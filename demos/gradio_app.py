@@ -17,11 +17,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 from gradio.data_classes import FileData
 
 from inpaint_core import InpaintError, load_image, load_mask, load_method, save_image
+from inpaint_core.figures import heatmap
 from inpaint_core.images import RGBImage
 from inpaint_core.methods import Method, Option, get_method_class, list_methods
 from inpaint_core.zoo import load_catalog, locate
@@ -89,14 +89,6 @@ def editor_inputs(editor: dict | None, mask_file: str | None) -> tuple[RGBImage,
         if layer is not None:
             mask |= load_mask(np.asarray(layer), image.shape)
     return image, mask
-
-
-def heatmap(values: np.ndarray | None) -> np.ndarray | None:
-    """Per-pixel probabilities in [0, 1] as a colour image (viridis)."""
-    if values is None:
-        return None
-    scaled = np.clip(np.asarray(values, dtype=np.float32), 0, 1)
-    return cv2.cvtColor(cv2.applyColorMap((scaled * 255).astype(np.uint8), cv2.COLORMAP_VIRIDIS), cv2.COLOR_BGR2RGB)
 
 
 def describe(label: str, seconds: float, extras: dict[str, Any], shape: tuple[int, int]) -> str:

@@ -25,10 +25,14 @@ from .errors import InpaintError
 from .maskgen import MaskGenerator, make_mask_generator
 from .methods.base import Method
 from .methods.registry import load_method
-from .metrics import METRIC_COLUMNS, image_metrics
+from .metrics import METRIC_COLUMNS, image_metrics, sample_diversity
 
 SUMMARY_METRICS = ("l1_hole_01", "mse_hole_01", "l2paper_hole_01", "l2paper_hole_255", "maem_hole_pct",
                    "psnr_full_db", "ssim_full", "ms")
+#: With several samples per image, these metrics are also averaged over the samples (the plain
+#: columns are the most likely sample's), beside the samples' diversity in the hole.
+SAMPLE_METRICS = ("l1_hole_01", "mse_hole_01", "maem_hole_pct", "psnr_full_db", "ssim_full")
+SAMPLE_COLUMNS = (*(f"{m}_samples_mean" for m in SAMPLE_METRICS), "diversity_hole")
 
 
 def image_mask(gen: MaskGenerator, shape: tuple[int, int], seed: int, index: int) -> np.ndarray:
@@ -37,8 +41,10 @@ def image_mask(gen: MaskGenerator, shape: tuple[int, int], seed: int, index: int
 
 def evaluate_method(method: Method, images: ImageSet, masks: str | MaskGenerator, n: int | None = None,
                     seed: int = 0, progress: bool = True, label: str | None = None,
-                    skip: set[int] | None = None) -> Iterator[dict[str, Any]]:
-    """Yield one row per image; the first image is run once untimed as warm-up."""
+                    skip: set[int] | None = None, samples: int = 1) -> Iterator[dict[str, Any]]:
+    """Yield one row per image; the first image is run once untimed as warm-up. A stochastic method
+    with ``samples`` > 1 draws that many fills per image: its row scores the most likely one, adds
+    :data:`SAMPLE_COLUMNS`, and ``ms`` is the time of all of them."""
     gen = make_mask_generator(masks) if isinstance(masks, str) else masks
     train_min = getattr(method, "meta", {}).get("training", {}).get("minutes")  # None: nothing trained
     count = len(images) if n is None else min(n, len(images))
@@ -49,10 +55,18 @@ def evaluate_method(method: Method, images: ImageSet, masks: str | MaskGenerator
     for i in tqdm(todo, desc=label or method.name, disable=not progress, leave=False):
         truth = images[i]
         mask = image_mask(gen, truth.shape[:2], seed, i)
-        result = method.inpaint(truth, mask, seed=seed + i)
-        yield {"method": label or method.name, "index": i, "image": images.names[i],
-               **image_metrics(result.image[..., :3], truth, mask), "ms": 1000.0 * result.seconds,
+        n = samples if method.capabilities.stochastic else 1
+        results = method.sample(truth, mask, n, seed=seed + i) if n > 1 else [method.inpaint(truth, mask, seed=seed + i)]
+        result = results[0]
+        row = {"method": label or method.name, "index": i, "image": images.names[i],
+               **image_metrics(result.image[..., :3], truth, mask), "ms": 1000.0 * result.seconds * len(results),
                "log_likelihood": result.log_likelihood, "train_min": train_min, "peak_rss_mb": peak_rss_mb()}
+        if n > 1:
+            scores = [image_metrics(r.image[..., :3], truth, mask) for r in results]
+            row.update({f"{m}_samples_mean": float(np.mean([sc[m] for sc in scores])) for m in SAMPLE_METRICS})
+            row["diversity_hole"] = sample_diversity([r.image[..., :3] for r in results], mask)
+            row["samples"] = n
+        yield row
 
 
 def peak_rss_mb() -> float:
@@ -71,6 +85,7 @@ class BenchmarkSpec:
     n: int | None = None
     seed: int = 0
     crops: int | None = None  # with size: that many random size x size crops per image at full resolution
+    samples: int = 1  # fills per image for stochastic methods (most likely scored, plus means and diversity)
 
 
 def method_from_label(label: str) -> Method:
@@ -110,7 +125,8 @@ def run_benchmark(spec: BenchmarkSpec, out: str | Path, progress: bool = True,
         if spec_path.exists():
             old = json.loads(spec_path.read_text())
             keys = [k for k in spec_json if k not in ("methods", "n")]
-            if {k: old.get(k) for k in keys} != {k: spec_json[k] for k in keys}:
+            defaults = asdict(BenchmarkSpec(methods=[]))  # a field added later reads as its default
+            if {k: old.get(k, defaults[k]) for k in keys} != {k: spec_json[k] for k in keys}:
                 raise InpaintError(f"{out} holds results of another benchmark ({old}); choose another --out.")
         previous = read_results(out)
     spec_path.write_text(json.dumps(spec_json, indent=2))
@@ -131,7 +147,7 @@ def run_benchmark(spec: BenchmarkSpec, out: str | Path, progress: bool = True,
         for label in spec.methods:
             done = set(previous.loc[previous["method"] == label, "index"]) if not previous.empty else set()
             method = method_from_label(label)
-            for row in evaluate_method(method, images, gen, spec.n, spec.seed, progress, label, done):
+            for row in evaluate_method(method, images, gen, spec.n, spec.seed, progress, label, done, samples=spec.samples):
                 pending.append(row)
                 if on_row:
                     on_row(row)
@@ -145,7 +161,8 @@ def run_benchmark(spec: BenchmarkSpec, out: str | Path, progress: bool = True,
 
 def summarize(df: pd.DataFrame) -> pd.DataFrame:
     """Mean and std per method of every summary metric (and log-likelihood and training minutes where present)."""
-    cols = [c for c in (*SUMMARY_METRICS, "log_likelihood", "train_min") if c in df.columns and df[c].notna().any()]
+    cols = [c for c in (*SUMMARY_METRICS, "log_likelihood", *SAMPLE_COLUMNS, "train_min")
+            if c in df.columns and df[c].notna().any()]
     table = df.groupby("method", sort=False)[cols].agg(["mean", "std"])
     table.insert(0, ("n", "images"), df.groupby("method", sort=False).size())
     if "peak_rss_mb" in df.columns:

@@ -109,7 +109,7 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
 
     ratio = tuple(float(v) for v in args.ratio.split(",")) if args.ratio else None
     spec = BenchmarkSpec([m.strip() for m in args.methods.split(",") if m.strip()], args.data, args.split, args.size,
-                         args.masks, ratio, args.n, args.seed, args.crops)  # type: ignore[arg-type]
+                         args.masks, ratio, args.n, args.seed, args.crops, args.samples)  # type: ignore[arg-type]
     df = run_benchmark(spec, args.out, progress=not args.quiet)
     with pd.option_context("display.width", 200, "display.max_columns", 40, "display.precision", 5):
         summary = summarize(df)
@@ -187,6 +187,37 @@ def cmd_figure(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sample_study(args: argparse.Namespace) -> int:
+    """Samples per held-out image: likelihood against error, diversity, time; grids sorted by likelihood."""
+    import cv2
+
+    from .datasets import load_split
+    from .images import save_image
+    from .maskgen import make_mask_generator
+    from .sample_study import progression_figure, run_study, summarize_study
+
+    images = load_split(args.data, args.split, args.size)
+    ratio = tuple(float(v) for v in args.ratio.split(",")) if args.ratio else None
+    gen = make_mask_generator(args.masks, ratio)  # type: ignore[arg-type]
+    df, grid = run_study(args.method, images, gen, args.n, args.samples, args.seed, args.grid_rows if args.grid else 0,
+                         progress=not args.quiet, **_parse_options(args.option))
+    summary = summarize_study(df)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        df.to_csv(args.out, index=False)
+        Path(args.out).with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n")
+    enlarge = lambda g: cv2.resize(g, None, fx=args.scale, fy=args.scale, interpolation=cv2.INTER_NEAREST)  # noqa: E731
+    if grid is not None:
+        save_image(args.grid, enlarge(grid))
+        print(f"grid (masked, samples most likely first, original) -> {args.grid}")
+    if args.progression:
+        save_image(args.progression, enlarge(progression_figure(args.method, images, gen, args.grid_rows, args.frames,
+                                                                 args.seed)))
+        print(f"probability maps while sampling -> {args.progression}")
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
 def cmd_zoo(args: argparse.Namespace) -> int:
     from . import zoo
     from .checkpoints import write_card
@@ -256,6 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--ratio", help="hole-ratio range LOW,HIGH")
     bench.add_argument("--n", type=int, help="number of images")
     bench.add_argument("--seed", type=int, default=0)
+    bench.add_argument("--samples", type=int, default=1,
+                       help="fills per image for stochastic methods: score the most likely, add means over "
+                            "samples and their diversity")
     bench.add_argument("--out", default="results/benchmark.csv")
     bench.add_argument("--markdown", help="also write the summary as a Markdown table")
     bench.add_argument("--quiet", action="store_true")
@@ -292,6 +326,26 @@ def build_parser() -> argparse.ArgumentParser:
     figure.add_argument("--scale", type=int, default=1, help="enlarge tiles (nearest neighbour), e.g. 3 for 32 px")
     figure.add_argument("-o", "--output", required=True)
     figure.set_defaults(func=cmd_figure)
+
+    study = sub.add_parser("sample-study", help="many samples per image: likelihood vs error, diversity, time, grids")
+    study.add_argument("--method", required=True, help="NAME@CHECKPOINT of a method that samples with likelihoods")
+    study.add_argument("--data", default="bundled", help="'bundled' or a folder/archive of images")
+    study.add_argument("--split", default="val", choices=("all", "train", "val"))
+    study.add_argument("--size", type=int, help="centre-crop and resize images to SIZE")
+    study.add_argument("--masks", default="blobs", help="mask family, as for benchmark (top:0.75 = bottom visible)")
+    study.add_argument("--ratio", help="hole-ratio range LOW,HIGH")
+    study.add_argument("-n", type=int, default=50, help="number of images")
+    study.add_argument("--samples", type=int, default=8)
+    study.add_argument("--seed", type=int, default=0)
+    study.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="method option, e.g. temperature=0.8")
+    study.add_argument("--out", help="per-sample CSV (the summary goes beside it as .json)")
+    study.add_argument("--grid", help="PNG: masked, samples most likely first, original; one row per image")
+    study.add_argument("--grid-rows", type=int, default=6)
+    study.add_argument("--progression", help="PNG: probability maps while sampling, one row per image")
+    study.add_argument("--frames", type=int, default=8)
+    study.add_argument("--scale", type=int, default=3, help="enlarge figures (nearest neighbour)")
+    study.add_argument("--quiet", action="store_true")
+    study.set_defaults(func=cmd_sample_study)
 
     zoo = sub.add_parser("zoo", help="the model zoo")
     zsub = zoo.add_subparsers(dest="zoo_command", required=True)

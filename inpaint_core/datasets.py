@@ -35,6 +35,7 @@ class ImageSet:
     labels: list[int]
     classes: list[str]
     _images: Sequence  # bytes to decode, or decoded arrays
+    holdout: tuple[int, ...] | None = None  # a fixed validation split (MNIST), instead of per-class tails
 
     def __len__(self) -> int:
         return len(self.names)
@@ -60,6 +61,8 @@ class ImageSet:
 def open_images(path: str | Path) -> ImageSet:
     """Read a folder or a .tar/.tar.gz/.zip of images; the parent folder name is the class."""
     path = Path(path)
+    if "idx3-ubyte" in path.name:
+        return open_mnist(path)
     files = sorted(iter_archive_files(path, IMAGE_SUFFIXES))
     if not files:
         raise DatasetError(f"No images found in '{path}'. Expected a folder or archive of PNG/JPEG files.")
@@ -122,6 +125,23 @@ def read_idx(path: str | Path) -> np.ndarray:
     return data.reshape(shape)
 
 
+MNIST_VAL_FRACTION = 0.2  # the 10,000 digits here: train on the first 8,000, validate on the last 2,000
+
+
+def open_mnist(path: Path) -> ImageSet:
+    """MNIST digits from an idx file, gray as RGB; the labels file beside it (if any) gives classes.
+    The last 20% of the file is the fixed validation split."""
+    digits = read_idx(path)
+    if digits.ndim != 3:
+        raise DatasetError(f"'{path}' holds arrays of shape {digits.shape[1:]}, not 2-D images.")
+    labels_path = path.with_name(path.name.replace("images-idx3", "labels-idx1"))
+    has_labels = labels_path != path and labels_path.exists()
+    labels = read_idx(labels_path).astype(int).tolist() if has_labels else [0] * len(digits)
+    cut = len(digits) - int(round(len(digits) * MNIST_VAL_FRACTION))
+    return ImageSet([f"{i:05d}" for i in range(len(digits))], labels, [str(c) for c in range(max(labels) + 1)],
+                    list(np.repeat(digits[..., None], 3, axis=-1)), holdout=tuple(range(cut, len(digits))))
+
+
 def centre_crop_resize(image: np.ndarray, size: int) -> np.ndarray:
     """Square centre crop, then area-resize to ``size`` (face crops, bundled photos)."""
     h, w = image.shape[:2]
@@ -179,6 +199,9 @@ def _own_val_class(images: ImageSet) -> int | None:
 def split_indices(images: ImageSet, val_fraction: float = 0.1) -> tuple[list[int], list[int]]:
     """A data set that ships its own ``val`` folder (BSDS500) keeps it; others hold out the last
     ``val_fraction`` of each class."""
+    if images.holdout is not None:
+        held = set(images.holdout)
+        return [i for i in range(len(images)) if i not in held], sorted(held)
     v = _own_val_class(images)
     if v is not None:
         return ([i for i, label in enumerate(images.labels) if label != v],
@@ -188,6 +211,8 @@ def split_indices(images: ImageSet, val_fraction: float = 0.1) -> tuple[list[int
 
 def describe_split(images: ImageSet) -> str:
     """How the validation split of a data set is chosen, for model cards."""
+    if images.holdout is not None:
+        return f"a fixed hold-out: the last {len(images.holdout)} of {len(images)} images"
     if _own_val_class(images) is not None:
         return "the data set's own val folder"
     return "last 10% of each class in sorted order"

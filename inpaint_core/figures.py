@@ -35,6 +35,18 @@ def tile_grid(rows: Sequence[Sequence[np.ndarray]], gap: int = 2, scale: int = 1
     return grid
 
 
+def heatmap(values: np.ndarray | None) -> np.ndarray | None:
+    """Per-pixel probabilities in [0, 1] as a colour image (viridis); NaN (nothing sampled there) is grey."""
+    if values is None:
+        return None
+    values = np.asarray(values, dtype=np.float32)
+    known = np.isfinite(values)
+    scaled = np.clip(np.where(known, values, 0), 0, 1)
+    rgb = cv2.cvtColor(cv2.applyColorMap((scaled * 255).astype(np.uint8), cv2.COLORMAP_VIRIDIS), cv2.COLOR_BGR2RGB)
+    rgb[~known] = 128
+    return rgb
+
+
 def comparison_figure(labels: Sequence[str], images: ImageSet, masks: str, n: int, seed: int = 0,
                       scale: int = 1) -> np.ndarray:
     """One row per held-out image: original, masked (hole white), then each method's fill."""

@@ -65,10 +65,15 @@ class TorchMethod(Method):
         raise NotImplementedError
 
     @classmethod
+    def training_loss(cls, net: nn.Module, images: torch.Tensor, masks: torch.Tensor, recipe: dict[str, Any]) -> torch.Tensor:
+        """The loss a training step minimises; a recipe-weighted objective overrides this, not :meth:`loss`."""
+        return cls.loss(net, images, masks)
+
+    @classmethod
     def train_step(cls, nets: dict[str, nn.Module], opts: dict[str, torch.optim.Optimizer], images: torch.Tensor,
                    masks: torch.Tensor, step: int, recipe: dict[str, Any]) -> dict[str, float]:
         net, opt = nets[cls.inference_network], opts[cls.inference_network]
-        loss = cls.loss(net, images, masks)
+        loss = cls.training_loss(net, images, masks, recipe)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

@@ -216,7 +216,21 @@ class WithHoleRatio:
         )
 
 
-MASK_FAMILIES = ("centre", "centre8", "rect", "blobs", "strokes", "quickdraw:PATH", "files:PATH", "A+B (mixture)")
+@dataclass
+class TopBand:
+    """The top ``fraction`` of the rows hidden: only the bottom is visible, so whatever a raster-order
+    model puts above comes from what it is conditioned on (the Pixel Constrained CNN paper's Figure 6)."""
+
+    fraction: float = 0.75
+
+    def __call__(self, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+        mask = np.zeros((height, width), dtype=bool)
+        mask[: int(round(height * self.fraction))] = True
+        return mask
+
+
+MASK_FAMILIES = ("centre", "centre8", "rect", "blobs", "strokes", "top[:FRACTION]", "quickdraw:PATH", "files:PATH",
+                 "A+B (mixture)")
 
 
 @dataclass
@@ -246,6 +260,14 @@ def make_mask_generator(spec: str, ratio: tuple[float, float] | None = None) -> 
         gen = RandomBlobs()
     elif kind == "strokes":
         gen = FreeFormStrokes()
+    elif kind == "top":
+        try:
+            fraction = float(arg) if arg else 0.75
+        except ValueError as exc:
+            raise MaskError(f"'top:{arg}' needs the hidden fraction of rows as a number, e.g. top:0.75.") from exc
+        if not 0 < fraction < 1:
+            raise MaskError(f"'top:{arg}': the hidden fraction must lie strictly between 0 and 1.")
+        gen = TopBand(fraction)
     elif kind == "quickdraw" and arg:
         gen = QuickDrawStrokes(arg)
     elif kind == "files" and arg:

@@ -100,3 +100,10 @@ def image_metrics(pred: np.ndarray, target: np.ndarray, mask: np.ndarray) -> dic
         "ssim_full": ssim(pred, target),
         "maem_hole_pct": maem(pred, target, mask),
     }
+
+
+def sample_diversity(samples: list[np.ndarray], mask: np.ndarray) -> float:
+    """Mean pairwise RMS distance between samples inside the hole, on [0, 1] (0 = all samples equal)."""
+    holes = [_float(s)[np.asarray(mask, dtype=bool)] for s in samples]
+    pairs = [np.sqrt(np.mean((a - b) ** 2)) for i, a in enumerate(holes) for b in holes[i + 1 :]]
+    return float(np.mean(pairs)) if pairs else float("nan")

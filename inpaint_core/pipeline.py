@@ -101,28 +101,33 @@ def _as_fill(out: "Fill | np.ndarray") -> "Fill":
 
 
 def run_pipeline(
-    method: "Method", image: np.ndarray, mask: np.ndarray, rng: np.random.Generator, options: dict[str, Any]
-) -> tuple[np.ndarray, "Fill", dict[str, Any]]:
-    """Run ``method.fill`` at the size it needs; returns the full-size fill, the Fill, and a
-    description of the processed region for the user."""
+    method: "Method", image: np.ndarray, mask: np.ndarray, rng: np.random.Generator, options: dict[str, Any],
+    n: int = 1,
+) -> tuple[list[np.ndarray], list["Fill"], dict[str, Any]]:
+    """Run the method at the size it needs and draw ``n`` fills of one hole (``method.fill_batch``, so
+    a model can sample them together); returns the full-size fills, the Fills, and a description of
+    the processed region for the user."""
     caps = method.capabilities
     image = np.where(mask[..., None], np.float32(0), image)  # methods never see hole pixels
     height, width = mask.shape
     if caps.native_size is None:
         padded, pmask = _pad_to_multiple(image, mask, caps.size_multiple)
-        out = _as_fill(method.fill(padded, pmask, rng, **options))
+        outs = [_as_fill(o) for o in method.fill_batch(padded, pmask, rng, n, **options)]
         region = {"region": (0, 0, height, width), "resolution": (height, width), "scale": 1.0}
-        return out.image[:height, :width], out, region
+        return [o.image[:height, :width] for o in outs], outs, region
     native = caps.native_size
     window = plan_window(mask, native, caps.centre_hole)
     crop = resize_image(crop_padded(image, window), native)
     cmask = resize_mask(crop_padded(mask, window), native)
-    out = _as_fill(method.fill(crop.astype(np.float32), cmask, rng, **options))
-    back = resize_image(out.image.astype(np.float32), window.side)
-    full = np.zeros_like(image)
+    outs = [_as_fill(o) for o in method.fill_batch(crop.astype(np.float32), cmask, rng, n, **options)]
     top, left = max(window.top, 0), max(window.left, 0)
     bottom, right = min(window.top + window.side, height), min(window.left + window.side, width)
-    full[top:bottom, left:right] = back[top - window.top : bottom - window.top, left - window.left : right - window.left]
+    fulls = []
+    for out in outs:
+        back = resize_image(out.image.astype(np.float32), window.side)
+        full = np.zeros_like(image)
+        full[top:bottom, left:right] = back[top - window.top : bottom - window.top, left - window.left : right - window.left]
+        fulls.append(full)
     region = {"region": (window.top, window.left, window.top + window.side, window.left + window.side),
               "resolution": (native, native), "scale": native / window.side}
-    return full, out, region
+    return fulls, outs, region

@@ -6,6 +6,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from PIL import Image
 
 from inpaint_core import benchmark
@@ -76,8 +77,8 @@ def test_benchmark_end_to_end_and_resume(tmp_path, capsys, monkeypatch):
     calls = []
     real = benchmark.evaluate_method
 
-    def counting(method, images, masks, n, seed, progress, label, skip):
-        rows = list(real(method, images, masks, n, seed, progress, label, skip))
+    def counting(method, images, masks, n, seed, progress, label, skip, **options):
+        rows = list(real(method, images, masks, n, seed, progress, label, skip, **options))
         calls.append(len(rows))
         return iter(rows)
 
@@ -200,3 +201,50 @@ def test_benchmark_of_a_checkpoint_reports_its_training_minutes(tmp_path):
     header, _, *lines = (line.split(" | ") for line in md.read_text().splitlines())
     column = header.index("train_min")
     assert {line[0]: line[column] for line in lines} == {"| telea": "-", f"| l2-context-encoder@{tmp_path / 'ce'}": "12.5"}
+
+
+def test_benchmark_with_samples_scores_the_most_likely_and_reports_diversity(tmp_path):
+    from inpaint_core.checkpoints import save_network
+    from inpaint_core.methods.pixel_constrained_cnn import PixelConstrainedNet
+
+    torch.manual_seed(0)
+    net = PixelConstrainedNet(size=16, levels=4, hidden=6, layers=2, cond_width=4, dilations=[1, 2])
+    save_network(net, tmp_path / "pc", {"method": "pixel-constrained-cnn"})
+    data = make_images(tmp_path / "d", n_per_class=1, size=16)
+    out = tmp_path / "s.csv"
+    assert main(["benchmark", "--methods", f"telea,pixel-constrained-cnn@{tmp_path / 'pc'}", "--data", str(data),
+                 "--split", "all", "--masks", "blobs", "--samples", "3", "--out", str(out), "--quiet"]) == 0
+    rows = pd.read_csv(out)
+    stochastic = rows[rows["method"] != "telea"]
+    assert rows.loc[rows["method"] == "telea", "diversity_hole"].isna().all()  # one deterministic fill
+    assert (stochastic["samples"] == 3).all() and (stochastic["diversity_hole"] > 0).all()
+    # the plain columns score the most likely sample, the _samples_mean columns all three
+    assert (stochastic["mse_hole_01"] != stochastic["mse_hole_01_samples_mean"]).any()
+
+
+def test_sample_study_ranks_samples_and_draws_grids(tmp_path, capsys):
+    import json
+
+    from inpaint_core.checkpoints import save_network
+    from inpaint_core.methods.pixel_constrained_cnn import PixelConstrainedNet
+
+    torch.manual_seed(0)
+    net = PixelConstrainedNet(size=16, levels=4, hidden=6, layers=2, cond_width=4, dilations=[1, 2])
+    save_network(net, tmp_path / "pc", {"method": "pixel-constrained-cnn"})
+    data = make_images(tmp_path / "d", n_per_class=2, size=16)
+    out, grid, prog = tmp_path / "s.csv", tmp_path / "g.png", tmp_path / "p.png"
+    assert main(["sample-study", "--method", f"pixel-constrained-cnn@{tmp_path / 'pc'}", "--data", str(data),
+                 "--split", "all", "--masks", "top:0.5", "-n", "3", "--samples", "4", "--out", str(out),
+                 "--grid", str(grid), "--grid-rows", "2", "--progression", str(prog), "--frames", "3",
+                 "--scale", "1", "--quiet"]) == 0
+    rows = pd.read_csv(out)
+    assert len(rows) == 12 and (rows.groupby("index")["rank"].apply(list) == [[0, 1, 2, 3]] * 3).all()
+    for _, group in rows.groupby("index"):
+        assert group["log_likelihood"].is_monotonic_decreasing
+    summary = json.loads(out.with_suffix(".json").read_text())
+    assert -1 <= summary["spearman_loglik_vs_mse_mean"] <= 1 and summary["hole_ratio"] == 0.5
+    assert summary["diversity_hole"] > 0 and summary["ms_per_image"] > 0
+    assert load_image(grid).rgb.shape == (2 * 18 + 2, 6 * 18 + 2, 3)  # masked, 4 samples, original
+    assert load_image(prog).rgb.shape == (2 * 18 + 2, 5 * 18 + 2, 3)  # masked, 3 maps, the sample
+    assert main(["sample-study", "--method", "telea", "--data", str(data), "--split", "all", "--quiet"]) == 2
+    assert "does not sample with likelihoods" in capsys.readouterr().err

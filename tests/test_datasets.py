@@ -85,6 +85,22 @@ def test_mnist_idx(tmp_path):
         datasets.read_idx(tmp_path / "bad")
 
 
+def test_mnist_file_opens_as_rgb_digits_with_a_fixed_holdout(tmp_path):
+    digits = np.random.default_rng(0).integers(0, 256, (10, 28, 28), dtype=np.uint8)
+    labels = np.arange(10, dtype=np.uint8) % 3
+    for name, array, kind in (("t10k-images-idx3-ubyte.gz", digits, 3), ("t10k-labels-idx1-ubyte.gz", labels, 1)):
+        header = bytes([0, 0, 0x08, kind]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+        (tmp_path / name).write_bytes(gzip.compress(header + array.tobytes()))
+    path = tmp_path / "t10k-images-idx3-ubyte.gz"
+    images = datasets.open_images(path)
+    assert len(images) == 10 and images.labels == labels.tolist() and images.classes == ["0", "1", "2"]
+    np.testing.assert_array_equal(images[4], np.repeat(digits[4][..., None], 3, axis=-1))
+    assert datasets.split_indices(images) == (list(range(8)), [8, 9])
+    val = datasets.load_split(path, "val")
+    np.testing.assert_array_equal(val.to_array()[:, :, :, 0], digits[8:])
+    assert "last 2 of 10" in datasets.describe_split(images)
+
+
 def test_crops_and_bundled(rng):
     img = np.zeros((218, 178, 3), np.uint8)
     img[20:198] = 255  # the centre square is white

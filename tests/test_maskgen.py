@@ -106,3 +106,12 @@ def test_bad_spec_and_impossible_ratio():
         maskgen.make_mask_generator("triangles")
     with pytest.raises(MaskError, match="widen the range"):
         maskgen.make_mask_generator("centre", ratio=(0.5, 0.6))(32, 32, np.random.default_rng(0))
+
+
+def test_top_band_hides_the_top_rows_only():
+    mask = maskgen.make_mask_generator("top")(32, 28, np.random.default_rng(0))
+    assert mask[:24].all() and not mask[24:].any()
+    assert maskgen.make_mask_generator("top:0.5")(10, 10, np.random.default_rng(0)).sum() == 50
+    for bad in ("top:x", "top:1.5"):
+        with pytest.raises(MaskError, match="top"):
+            maskgen.make_mask_generator(bad)

@@ -45,3 +45,15 @@ def test_image_metrics_has_every_column_and_bucket(pair):
     assert row["bucket"] == "(0.1,0.2]" and row["hole_ratio"] == pytest.approx(2000 / 128**2)
     assert row["mse_full_01"] == pytest.approx(np.mean((pred / 255.0 - truth / 255.0) ** 2))
     assert row["l2paper_hole_01"] == pytest.approx(3 * row["mse_hole_01"])
+
+
+def test_sample_diversity_is_the_mean_pairwise_rms_in_the_hole():
+    mask = np.zeros((2, 2), bool)
+    mask[0] = True
+    a = np.zeros((2, 2, 3), np.float32)
+    b, c = a.copy(), a.copy()
+    b[0] = 0.5
+    c[1] = 1.0  # differs from a only outside the hole
+    assert metrics.sample_diversity([a, b, c], mask) == pytest.approx((0.5 + 0.0 + 0.5) / 3)
+    assert metrics.sample_diversity([a, a], mask) == 0.0
+    assert np.isnan(metrics.sample_diversity([a], mask))

@@ -131,6 +131,21 @@ def test_sample_orders_by_likelihood(photo, hole):
     assert [r.log_likelihood for r in again] == lls
 
 
+def test_sample_draws_all_fills_in_one_batch_and_pastes_each_back(photo, hole):
+    class Batched(Recorder):
+        def fill_batch(self, image, mask, rng, n):
+            self.seen.append(n)
+            return [Fill(np.full_like(image, k / n), log_likelihood=float(k)) for k in range(n)]
+
+    method = Batched(Capabilities(native_size=32, stochastic=True))
+    results = method.sample(photo, hole, 3, seed=0)
+    assert method.seen == [3]
+    assert [r.log_likelihood for r in results] == [2.0, 1.0, 0.0]
+    assert [int(np.median(r.image[hole])) for r in results] == [170, 85, 0]
+    assert all(np.array_equal(r.image[~hole], photo[~hole]) for r in results)
+
+
 def test_run_pipeline_returns_full_size(photo, hole):
-    filled, out, info = run_pipeline(Recorder(Capabilities()), photo / 255.0, hole, np.random.default_rng(0), {})
-    assert filled.shape == photo.shape and info["region"] == (0, 0, 128, 128)
+    fills, outs, info = run_pipeline(Recorder(Capabilities()), photo / 255.0, hole, np.random.default_rng(0), {}, n=2)
+    assert len(fills) == len(outs) == 2
+    assert fills[0].shape == photo.shape and info["region"] == (0, 0, 128, 128)

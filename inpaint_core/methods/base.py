@@ -109,6 +109,11 @@ class Method:
         float image is accepted when there is nothing else to report."""
         raise NotImplementedError
 
+    def fill_batch(self, image: np.ndarray, mask: np.ndarray, rng: np.random.Generator, n: int,
+                   **options: Any) -> list[Fill | np.ndarray]:
+        """``n`` fills of one hole; a model that samples several at once (one batch) overrides this."""
+        return [self.fill(image, mask, rng, **options) for _ in range(n)]
+
     # -- provided -------------------------------------------------------------------------------
     @classmethod
     def check_options(cls, given: dict[str, Any]) -> dict[str, Any]:
@@ -134,6 +139,19 @@ class Method:
         **options: Any,
     ) -> Result:
         """Fill the hole of ``image``; pixels outside the hole come back bit-exact."""
+        return self._run(image, mask, 1, seed, references, options)[0]
+
+    def sample(self, image: ImageSource, mask: ImageSource, n: int, *, seed: int | None = None,
+               references: list[ImageSource] | None = None, **options: Any) -> list[Result]:
+        """``n`` fills of one hole from one seed, most likely first when likelihoods exist; ``seconds``
+        of each is the time of all ``n`` divided by ``n``."""
+        results = self._run(image, mask, n, seed, references, options)
+        if all(r.log_likelihood is not None for r in results):
+            results.sort(key=lambda r: -float(r.log_likelihood))  # type: ignore[arg-type]
+        return results
+
+    def _run(self, image: ImageSource | RGBImage, mask: ImageSource, n: int, seed: int | None,
+             references: list[ImageSource] | None, options: dict[str, Any]) -> list[Result]:
         from ..pipeline import run_pipeline
 
         start = time.perf_counter()
@@ -141,23 +159,15 @@ class Method:
         hole = load_mask(mask, rgb.shape)
         if not hole.any():
             message = "The mask has no hole: the image is returned unchanged."
-            warnings.warn(message, stacklevel=2)
-            return Result(rgb.with_rgb(rgb.rgb.copy()), time.perf_counter() - start, message=message)
+            warnings.warn(message, stacklevel=3)
+            return [Result(rgb.with_rgb(rgb.rgb.copy()), time.perf_counter() - start, message=message)]
         opts = self.resolved_options(options)
         if references:
             if not self.capabilities.references:
                 raise InpaintError(f"Method '{self.name}' does not use reference images; remove them or pick Sim-k.")
             opts["references"] = [to_float(load_image(r).rgb) for r in references]
         rng = np.random.default_rng(seed)
-        filled, out, info = run_pipeline(self, to_float(rgb.rgb), hole, rng, opts)
-        result = np.where(hole[..., None], to_uint8(filled), rgb.rgb)
-        extras = {**out.extras, **info}
-        return Result(rgb.with_rgb(result), time.perf_counter() - start, out.log_likelihood, extras)
-
-    def sample(self, image: ImageSource, mask: ImageSource, n: int, *, seed: int | None = None, **options: Any) -> list[Result]:
-        """``n`` fills from independent seeds, most likely first when likelihoods exist."""
-        seeds = np.random.SeedSequence(seed).spawn(n)
-        results = [self.inpaint(image, mask, seed=int(s.generate_state(1)[0]), **options) for s in seeds]
-        if all(r.log_likelihood is not None for r in results):
-            results.sort(key=lambda r: -float(r.log_likelihood))  # type: ignore[arg-type]
-        return results
+        fills, outs, info = run_pipeline(self, to_float(rgb.rgb), hole, rng, opts, n)
+        seconds = (time.perf_counter() - start) / n
+        return [Result(rgb.with_rgb(np.where(hole[..., None], to_uint8(filled), rgb.rgb)), seconds, out.log_likelihood,
+                       {**out.extras, **info}) for filled, out in zip(fills, outs)]
