@@ -77,13 +77,20 @@ class GatedLayer(nn.Module):
         gh = channel_groups(hidden, groups)
         self.out = CurrentTapConv(hidden, hidden, (1, 1), gh, gh, "B")
 
-    def forward(self, v: torch.Tensor, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def vertical_pre(self, v: torch.Tensor) -> torch.Tensor:
         k = self.reach
-        vp = self.vertical(F.pad(v, (k, k, k, 0)))
-        above = F.pad(vp, (0, 0, 1, 0))[:, :, :-1]
-        hp = self.horizontal(F.pad(h, (k, 0, 0, 0))) + self.link(above)
+        return self.vertical(F.pad(v, (k, k, k, 0)))
+
+    def horizontal_step(self, h: torch.Tensor, link: torch.Tensor) -> torch.Tensor:
+        """The horizontal stack, given what the vertical stack passes down (``link``)."""
+        hp = self.horizontal(F.pad(h, (self.reach, 0, 0, 0))) + link
         new = self.out(gate(hp))
-        return gate(vp), new if self.first else h + new
+        return new if self.first else h + new
+
+    def forward(self, v: torch.Tensor, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        vp = self.vertical_pre(v)
+        above = F.pad(vp, (0, 0, 1, 0))[:, :, :-1]
+        return gate(vp), self.horizontal_step(h, self.link(above))
 
 
 class GatedPixelCNN(nn.Module):
@@ -94,11 +101,34 @@ class GatedPixelCNN(nn.Module):
         gout = torch.arange(channels * levels) // levels
         self.head = CurrentTapConv(hidden, channels * levels, (1, 1), channel_groups(hidden, channels), gout, "B")
         self.rows_seen = layers * (kernel // 2) + 1  # a logit depends on at most this many rows above it
+        self.cols_seen = layers * (kernel // 2)  # ... and, within its own row, this many columns to its left
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         v = h = x
         for layer in self.layers:
             v, h = layer(v, h)
+        return self.head(F.relu(h))
+
+    def row_links(self, above: torch.Tensor, batch: int, width: int) -> list[torch.Tensor]:
+        """What each layer's vertical stack passes to the horizontal stack of the row below ``above``
+        (B x C x rows x W, at least ``rows_seen`` - 1 rows, or none for the first row). It depends on
+        the rows above only, so sampling computes it once per row."""
+        links, v = [], above
+        for layer in self.layers:
+            if v.shape[2] == 0:
+                links.append(layer.link(torch.zeros(batch, layer.link.in_channels, 1, width)))
+                continue
+            vp = layer.vertical_pre(v)
+            links.append(layer.link(vp[:, :, -1:]))
+            v = gate(vp)
+        return links
+
+    def row_logits(self, row: torch.Tensor, links: list[torch.Tensor]) -> torch.Tensor:
+        """Logits of one row (B x C x 1 x W) from the row itself and its :meth:`row_links`: the same
+        numbers as :meth:`forward` there, at a fraction of the cost."""
+        h = row
+        for layer, link in zip(self.layers, links):
+            h = layer.horizontal_step(h, link)
         return self.head(F.relu(h))
 
 
@@ -240,11 +270,16 @@ class PixelConstrainedCNN(TorchMethod):
         log_lik = torch.zeros(n, dtype=torch.float64)
         chosen_p = torch.zeros(n, net.channels, *mask.shape)
         progression = []
+        row, links = -1, []
         for t, (r, c, ch) in enumerate(steps):
             if t in keep:
                 progression.append(self._probability_map(lv, cond, mask))
-            top = max(0, r - net.prior.rows_seen)
-            prior = net.prior_logits(lv[:, :, top : r + 1])[:, ch, :, r - top, c]
+            if r != row:  # the rows above are final now: what they pass down is computed once per row
+                row = r
+                links = net.prior.row_links(net.encode(lv[:, :, max(0, r - net.prior.rows_seen) : r]), n, mask.shape[1])
+            left = max(0, c - net.prior.cols_seen)
+            logits = net.prior.row_logits(net.encode(lv[:, :, r : r + 1, left : c + 1]), [k[..., left : c + 1] for k in links])
+            prior = net._split(logits)[:, ch, :, 0, -1]
             logp = F.log_softmax(prior + cond[:, ch, :, r, c], dim=1)
             value = torch.multinomial(F.softmax(logp / temperature, dim=1), 1, generator=gen)
             log_lik += logp.gather(1, value)[:, 0].double()
