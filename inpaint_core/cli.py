@@ -206,7 +206,7 @@ def cmd_sample_study(args: argparse.Namespace) -> int:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         df.to_csv(args.out, index=False)
         Path(args.out).with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n")
-    enlarge = lambda g: cv2.resize(g, None, fx=args.scale, fy=args.scale, interpolation=cv2.INTER_NEAREST)  # noqa: E731
+    enlarge = lambda g: cv2.resize(g, None, fx=args.scale, fy=args.scale, interpolation=cv2.INTER_NEAREST)
     if grid is not None:
         save_image(args.grid, enlarge(grid))
         print(f"grid (masked, samples most likely first, original) -> {args.grid}")

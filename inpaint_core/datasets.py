@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
@@ -275,7 +276,7 @@ def cached_array(spec: str | Path, split: str, size: int | None, cache_dir: str 
     if crops:
         stamp += f"|crops{crops}"
     key = hashlib.sha256(stamp.encode()).hexdigest()[:16]
-    cache = Path(cache_dir or Path.home() / ".cache" / "inpaint-zoo" / "arrays")
+    cache = Path(cache_dir or os.environ.get("INPAINT_CACHE_DIR") or Path.home() / ".cache" / "inpaint-zoo" / "arrays")
     file = cache / f"{path.name.split('.')[0]}-{split}-{size}-{key}.npy"
     if file.exists():
         return np.load(file, allow_pickle=False)

@@ -16,6 +16,7 @@ os.environ["TMPDIR"] = str(_PRIVATE / "tmp")
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["HF_HOME"] = str(_PRIVATE / "hf")
+os.environ["INPAINT_CACHE_DIR"] = str(_PRIVATE / "arrays")  # decoded training arrays of test data
 (_PRIVATE / "tmp").mkdir(parents=True, exist_ok=True)
 tempfile.tempdir = None  # re-read TMPDIR
 

@@ -81,6 +81,20 @@ def test_stochastic_method_gives_gallery_sorted_by_likelihood(photo):
     np.testing.assert_array_equal(image[~hole], photo[~hole])
 
 
+@pytest.mark.parametrize("checkpoint", ["pccnn-celeba-32", "pccnn-mnist-28"])
+def test_pixel_constrained_cnn_gives_ranked_samples_and_a_probability_map(photo, checkpoint):
+    label = next(c.label for c in app.available_choices() if c.checkpoint == checkpoint)
+    hole = np.zeros(photo.shape[:2], bool)
+    hole[60:66, 60:66] = True
+    image, text, gallery, heat = app.run_inpaint(_editor(photo, hole), None, label, 3, 3)
+    lls = [float(caption.split("= ")[1]) for _, caption in gallery]
+    assert len(gallery) == 3 and lls == sorted(lls, reverse=True) and "Log-likelihood" in text
+    np.testing.assert_array_equal(image[~hole], photo[~hole])
+    side = int(checkpoint.rsplit("-", 1)[1])
+    grey = (heat == 128).all(-1)  # visible pixels of the processed window: nothing was sampled there
+    assert heat.shape == (side, side, 3) and grey.any() and 0 < (~grey).sum() < side * side / 4
+
+
 def test_compare_runs_each_method(photo, stroke):
     gallery, text = app.run_compare(_editor(photo, stroke), None, ["telea", "biharmonic"], 0)
     assert [caption.split(":")[0] for _, caption in gallery] == ["telea", "biharmonic"]

@@ -10,7 +10,10 @@ import pytest
 import torch
 
 from inpaint_core.maskgen import RandomBlobs
-from inpaint_core.methods.pixel_constrained_cnn import PixelConstrainedCNN, PixelConstrainedNet
+from inpaint_core.methods.pixel_constrained_cnn import (
+    PixelConstrainedCNN,
+    PixelConstrainedNet,
+)
 from inpaint_core.training import Trainer
 
 SMALL = {"size": 12, "channels": 3, "levels": 4, "hidden": 6, "layers": 3, "cond_width": 8, "dilations": [1, 2, 4]}
@@ -36,7 +39,7 @@ def input_gradient(fn, shape, at) -> torch.Tensor:
 def test_prior_logit_depends_only_on_earlier_sub_pixels(channel):
     net = small_net()
     r, c = 5, 6
-    logits = lambda x: net.prior(x).view(len(x), 3, 4, 12, 12)  # noqa: E731
+    logits = lambda x: net.prior(x).view(len(x), 3, 4, 12, 12)
     grad = input_gradient(logits, (1, 3, 12, 12), (0, channel, slice(None), r, c))
     earlier = torch.zeros(3, 12, 12, dtype=torch.bool)
     earlier[:, :r] = True
@@ -103,8 +106,8 @@ def test_probability_maps_cover_the_hole_only(sampled):
 
 
 def test_seeded_sampling_repeats_and_ranks_by_likelihood(tmp_path):
-    from inpaint_core.checkpoints import save_network
     from inpaint_core import load_method
+    from inpaint_core.checkpoints import save_network
 
     save_network(small_net(size=16), tmp_path, {"method": "pixel-constrained-cnn"})
     method = load_method("pixel-constrained-cnn", tmp_path)
