@@ -86,7 +86,8 @@ def write_card(folder: str | Path, checkpoint_id: str, repo_id: str | None = Non
         pipeline_tag="image-to-image",
     )
     metrics = meta.get("validation_metrics", {})
-    rows = "\n".join(f"| {k} | {v:.6g} |" if isinstance(v, (int, float)) else f"| {k} | {v} |" for k, v in metrics.items())
+    rows = "\n".join(f"| {k} | {v:.6g} |" if isinstance(v, (int, float)) else f"| {k} | {'-' if v is None else v} |"
+                     for k, v in metrics.items())
     train = meta.get("training", {})
     content = f"""---
 {data.to_yaml()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -366,6 +367,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if os.environ.get("INPAINT_THREADS"):  # jobs sharing the cores take one or two each, never all of them
+        import torch
+
+        torch.set_num_threads(int(os.environ["INPAINT_THREADS"]))
     try:
         return int(args.func(args) or 0)
     except InpaintError as exc:

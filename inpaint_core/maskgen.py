@@ -229,7 +229,7 @@ class TopBand:
         return mask
 
 
-MASK_FAMILIES = ("centre", "centre8", "rect", "blobs", "strokes", "top[:FRACTION]", "quickdraw:PATH", "files:PATH",
+MASK_FAMILIES = ("centre", "centre8", "rect", "blobs[:MAX_BLOBS[:ITER_MAX]]", "strokes", "top[:FRACTION]", "quickdraw:PATH", "files:PATH",
                  "A+B (mixture)")
 
 
@@ -256,8 +256,12 @@ def make_mask_generator(spec: str, ratio: tuple[float, float] | None = None) -> 
         gen = CentreSquare(int(kind[6:]))
     elif kind == "rect":
         gen = RandomRectangles()
-    elif kind == "blobs":
-        gen = RandomBlobs()
+    elif kind == "blobs":  # blobs[:MAX_BLOBS[:ITER_MAX]]: the paper's 4 and 7 give holes of about 4% at 32 px
+        try:
+            sizes = [int(v) for v in arg.split(":")] if arg else []
+        except ValueError as exc:
+            raise MaskError(f"'{spec}': blobs takes whole numbers, e.g. blobs:8:12 (up to 8 blobs, 12 growth steps).") from exc
+        gen = RandomBlobs(*sizes[:1], iter_max=sizes[1] if len(sizes) > 1 else 7)
     elif kind == "strokes":
         gen = FreeFormStrokes()
     elif kind == "top":

@@ -24,6 +24,12 @@ from .figures import heatmap, tile_grid
 from .maskgen import MaskGenerator
 from .metrics import image_metrics, sample_diversity
 
+HOLE = np.array([255, 0, 255], np.uint8)  # magenta: stands out on digits (white) and on photos alike
+
+
+def masked_tile(truth: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return np.where(mask[..., None], HOLE, truth)
+
 
 def run_study(label: str, images: ImageSet, gen: MaskGenerator, n: int, samples: int, seed: int = 0,
               grid_rows: int = 0, progress: bool = True, **options: Any) -> tuple[pd.DataFrame, np.ndarray | None]:
@@ -47,7 +53,7 @@ def run_study(label: str, images: ImageSet, gen: MaskGenerator, n: int, samples:
                          "hole_ratio": scores["hole_ratio"], "ms_per_image": 1000.0 * r.seconds * samples,
                          "diversity_hole": diversity})
         if i < grid_rows:
-            grid.append([np.where(mask[..., None], np.uint8(255), truth), *fills, truth])
+            grid.append([masked_tile(truth, mask), *fills, truth])
     return pd.DataFrame(rows), (tile_grid(grid) if grid else None)
 
 
@@ -84,5 +90,5 @@ def progression_figure(label: str, images: ImageSet, gen: MaskGenerator, n: int,
         mask = image_mask(gen, truth.shape[:2], seed, i)
         result = method.inpaint(truth, mask, seed=seed + i, frames=frames)
         maps = [heatmap(frame) for frame in result.extras["progression"]]
-        rows.append([np.where(mask[..., None], np.uint8(255), truth), *maps, result.image[..., :3]])
+        rows.append([masked_tile(truth, mask), *maps, result.image[..., :3]])
     return tile_grid(rows)

@@ -298,6 +298,8 @@ class Trainer:
         saved = self.cls(checkpoint=self.out)
         rows = list(evaluate_method(saved, images, r["eval_masks"], n=n_eval, seed=r["seed"]))
         metrics = {k: float(np.mean([row[k] for row in rows])) for k in SUMMARY_METRICS}
+        # an exact fill has an infinite PSNR, and then the mean has no value (JSON has no Infinity)
+        metrics = {k: v if np.isfinite(v) else None for k, v in metrics.items()}
         metrics.update(saved.validation_report(cached_array(r["data"], "val", r["size"], crops=crops)))
         if np.isfinite(state["best_val"]):
             metrics["best_val_loss"] = state["best_val"]

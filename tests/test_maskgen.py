@@ -115,3 +115,11 @@ def test_top_band_hides_the_top_rows_only():
     for bad in ("top:x", "top:1.5"):
         with pytest.raises(MaskError, match="top"):
             maskgen.make_mask_generator(bad)
+
+
+def test_bigger_blobs_from_the_spec():
+    ratio = lambda spec: np.mean([maskgen.make_mask_generator(spec)(32, 32, np.random.default_rng(i)).mean()  # noqa: E731
+                                  for i in range(200)])
+    assert ratio("blobs:8:12") > 2 * ratio("blobs")
+    with pytest.raises(MaskError, match="whole numbers"):
+        maskgen.make_mask_generator("blobs:many")
