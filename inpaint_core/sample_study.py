@@ -65,7 +65,7 @@ def summarize_study(df: pd.DataFrame) -> dict[str, float]:
             rhos.append(spearmanr(group["log_likelihood"], group["mse_hole_01"]).statistic)
     rhos_arr = np.asarray(rhos, dtype=float)
     best = df[df["rank"] == 0]
-    return {
+    summary = {
         "images": int(df["index"].nunique()), "samples_per_image": int(df.groupby("index").size().max()),
         "spearman_loglik_vs_mse_mean": float(rhos_arr.mean()) if rhos else float("nan"),
         "spearman_loglik_vs_mse_std": float(rhos_arr.std()) if rhos else float("nan"),
@@ -76,6 +76,7 @@ def summarize_study(df: pd.DataFrame) -> dict[str, float]:
         "hole_ratio": float(best["hole_ratio"].mean()),
         "ms_per_image": float(best["ms_per_image"].mean()),
     }
+    return {k: None if isinstance(v, float) and not np.isfinite(v) else v for k, v in summary.items()}  # JSON-safe
 
 
 def progression_figure(label: str, images: ImageSet, gen: MaskGenerator, n: int, frames: int, seed: int = 0) -> np.ndarray:
