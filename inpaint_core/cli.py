@@ -262,6 +262,12 @@ def cmd_zoo(args: argparse.Namespace) -> int:
     raise AssertionError(args.zoo_command)
 
 
+def _data_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", default="bundled", help="'bundled' or a folder/archive of images")
+    parser.add_argument("--split", default="val", choices=("all", "train", "val"))
+    parser.add_argument("--size", type=int, help="centre-crop and resize images to SIZE")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="inpaint", description="Inpainting methods of the inpaint-zoo papers.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -280,9 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("benchmark", help="per-image metrics and latency, resumable")
     bench.add_argument("--methods", required=True, help="comma-separated, NAME or NAME@CHECKPOINT")
-    bench.add_argument("--data", default="bundled", help="'bundled' or a folder/archive of images")
-    bench.add_argument("--split", default="val", choices=("all", "train", "val"))
-    bench.add_argument("--size", type=int, help="centre-crop and resize images to SIZE")
+    _data_arguments(bench)
     bench.add_argument("--crops", type=int, help="with --size: N random SIZE crops per image at full resolution")
     bench.add_argument("--masks", default="centre", help="centre|centre8|rect|blobs|strokes|quickdraw:PATH|files:PATH")
     bench.add_argument("--ratio", help="hole-ratio range LOW,HIGH")
@@ -318,9 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     figure = sub.add_parser("figure", help="held-out examples side by side: original, masked, each method")
     figure.add_argument("--methods", required=True, help="comma-separated, NAME or NAME@CHECKPOINT")
-    figure.add_argument("--data", default="bundled", help="'bundled' or a folder/archive of images")
-    figure.add_argument("--split", default="val", choices=("all", "train", "val"))
-    figure.add_argument("--size", type=int, help="centre-crop and resize images to SIZE")
+    _data_arguments(figure)
     figure.add_argument("--masks", default="centre", help="mask family, as for benchmark")
     figure.add_argument("-n", type=int, default=6, help="number of images (rows)")
     figure.add_argument("--seed", type=int, default=0)
@@ -330,9 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     study = sub.add_parser("sample-study", help="many samples per image: likelihood vs error, diversity, time, grids")
     study.add_argument("--method", required=True, help="NAME@CHECKPOINT of a method that samples with likelihoods")
-    study.add_argument("--data", default="bundled", help="'bundled' or a folder/archive of images")
-    study.add_argument("--split", default="val", choices=("all", "train", "val"))
-    study.add_argument("--size", type=int, help="centre-crop and resize images to SIZE")
+    _data_arguments(study)
     study.add_argument("--masks", default="blobs", help="mask family, as for benchmark (top:0.75 = bottom visible)")
     study.add_argument("--ratio", help="hole-ratio range LOW,HIGH")
     study.add_argument("-n", type=int, default=50, help="number of images")
