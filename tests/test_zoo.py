@@ -147,13 +147,17 @@ def test_committed_zoo_matches_its_catalog():
 @pytest.mark.parametrize("entry", zoo.load_catalog(), ids=lambda e: e.id)
 def test_every_committed_checkpoint_loads_and_fills_a_photo(entry):
     """Each checkpoint the zoo serves fills an 8x8 hole of a real photo through the size pipeline,
-    better than a flat grey, and leaves every other pixel alone."""
+    better than a flat grey, and leaves every other pixel alone. A binary (MNIST) model is judged on
+    the photo thresholded to black and white, the only images it knows."""
     from skimage import data
 
     image = data.astronaut()[150:214, 180:244]
     mask = np.zeros((64, 64), bool)
     mask[28:36, 28:36] = True
-    out = load_method(entry.method, entry.id).inpaint(image, mask, seed=0).image
+    method = load_method(entry.method, entry.id)
+    if getattr(method.net, "levels", None) == 2:
+        image = np.repeat(np.where(image.mean(-1, keepdims=True) > 127, 255, 0).astype(np.uint8), 3, axis=-1)
+    out = method.inpaint(image, mask, seed=0).image
     assert np.array_equal(out[~mask], image[~mask])
     err = np.mean((out[mask].astype(float) - image[mask]) ** 2)
     assert err < np.mean((128.0 - image[mask]) ** 2)
