@@ -195,12 +195,14 @@ def cmd_sample_study(args: argparse.Namespace) -> int:
     from .datasets import load_split
     from .images import save_image
     from .maskgen import make_mask_generator
+    from .benchmark import method_from_label
     from .sample_study import progression_figure, run_study, summarize_study
 
     images = load_split(args.data, args.split, args.size)
     ratio = tuple(float(v) for v in args.ratio.split(",")) if args.ratio else None
     gen = make_mask_generator(args.masks, ratio)  # type: ignore[arg-type]
-    df, grid = run_study(args.method, images, gen, args.n, args.samples, args.seed, args.grid_rows if args.grid else 0,
+    method = method_from_label(args.method)  # loaded once for the study and the progression figure
+    df, grid = run_study(args.method, method, images, gen, args.n, args.samples, args.seed, args.grid_rows if args.grid else 0,
                          progress=not args.quiet, **_parse_options(args.option))
     summary = summarize_study(df)
     if args.out:
@@ -212,7 +214,7 @@ def cmd_sample_study(args: argparse.Namespace) -> int:
         save_image(args.grid, enlarge(grid))
         print(f"grid (masked, samples most likely first, original) -> {args.grid}")
     if args.progression:
-        save_image(args.progression, enlarge(progression_figure(args.method, images, gen, args.grid_rows, args.frames,
+        save_image(args.progression, enlarge(progression_figure(args.method, method, images, gen, args.grid_rows, args.frames,
                                                                  args.seed)))
         print(f"probability maps while sampling -> {args.progression}")
     print(json.dumps(summary, indent=2))

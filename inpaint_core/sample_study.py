@@ -17,12 +17,13 @@ import pandas as pd
 from scipy.stats import spearmanr
 from tqdm import tqdm
 
-from .benchmark import image_mask, method_from_label
+from .benchmark import image_mask
 from .datasets import ImageSet
 from .errors import InpaintError
 from .figures import heatmap, tile_grid
 from .maskgen import MaskGenerator
 from .metrics import image_metrics, sample_diversity
+from .methods.base import Method
 
 HOLE = np.array([255, 0, 255], np.uint8)  # magenta: stands out on digits (white) and on photos alike
 
@@ -31,12 +32,11 @@ def masked_tile(truth: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.where(mask[..., None], HOLE, truth)
 
 
-def run_study(label: str, images: ImageSet, gen: MaskGenerator, n: int, samples: int, seed: int = 0,
+def run_study(label: str, method: Method, images: ImageSet, gen: MaskGenerator, n: int, samples: int, seed: int = 0,
               grid_rows: int = 0, progress: bool = True, **options: Any) -> tuple[pd.DataFrame, np.ndarray | None]:
     """One row per sample (image index, likelihood rank, log-likelihood, hole errors, ms per image for
     all samples, the image's sample diversity), and a grid of the first ``grid_rows`` images:
     masked, the samples from most to least likely, the original."""
-    method = method_from_label(label)
     if not (method.capabilities.stochastic and method.capabilities.log_likelihood):
         raise InpaintError(f"'{label}' does not sample with likelihoods: pick a stochastic method that reports them.")
     rows, grid = [], []
@@ -79,10 +79,10 @@ def summarize_study(df: pd.DataFrame) -> dict[str, float]:
     return {k: None if isinstance(v, float) and not np.isfinite(v) else v for k, v in summary.items()}  # JSON-safe
 
 
-def progression_figure(label: str, images: ImageSet, gen: MaskGenerator, n: int, frames: int, seed: int = 0) -> np.ndarray:
+def progression_figure(label: str, method: Method, images: ImageSet, gen: MaskGenerator, n: int, frames: int,
+                       seed: int = 0) -> np.ndarray:
     """Per image: masked, the per-pixel probability maps at ``frames`` points of sampling (the Pixel
     Constrained CNN paper's Figure 8), then the finished sample."""
-    method = method_from_label(label)
     if "frames" not in method.options:
         raise InpaintError(f"'{label}' keeps no probability maps while sampling (it has no 'frames' option).")
     rows = []
