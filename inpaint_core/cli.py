@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -369,10 +368,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if os.environ.get("INPAINT_THREADS"):  # jobs sharing the cores take one or two each, never all of them
+    from .threads import env_threads
+
+    if threads := env_threads():
         import torch
 
-        torch.set_num_threads(int(os.environ["INPAINT_THREADS"]))
+        torch.set_num_threads(threads)
     try:
         return int(args.func(args) or 0)
     except InpaintError as exc:

@@ -29,6 +29,7 @@ from .errors import InpaintError
 from .learned import TorchMethod
 from .maskgen import make_mask_generator
 from .methods.registry import get_method_class
+from .threads import env_threads
 
 STATE_DIR = ".training"
 
@@ -98,8 +99,7 @@ class Trainer:
         self.out = Path(out)
         self.state_dir = self.out / STATE_DIR
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        # INPAINT_THREADS lets two trainings share the cores (one thread each) instead of contending.
-        torch.set_num_threads(int(os.environ.get("INPAINT_THREADS", "0")) or os.cpu_count() or 1)
+        torch.set_num_threads(env_threads() or os.cpu_count() or 1)
 
     # -- state -------------------------------------------------------------------------------------
     def _save_state(self, nets, opts, ema, progress: dict[str, Any]) -> None:
