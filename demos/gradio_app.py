@@ -109,17 +109,20 @@ def _error(label: str, exc: Exception) -> str:
 
 
 def run_inpaint(editor: dict | None, mask_file: str | None, label: str, seed: int | float | None = 0,
-                samples: int | float | None = 1, **options: Any):
-    """Handler of the Inpaint button: (result image, status text, likelihood gallery, heat map)."""
+                samples: int | float | None = 1, references: list[str] | None = None, **options: Any):
+    """Handler of the Inpaint button: (result image, status text, gallery, heat map). The gallery holds
+    the samples of a stochastic method, most likely first, or the auxiliary images a method used
+    (Sim-k's retrieved neighbours or the chosen reference photos)."""
     try:
         image, mask = editor_inputs(editor, mask_file)
         if not mask.any():
             return image.with_rgb(image.rgb), "The mask has no hole: paint over the part to remove (or upload a mask).", [], None
         method = get_method(label)
         opts = {k: v for k, v in options.items() if k in method.options}
+        if references and method.capabilities.references:
+            opts["references"] = list(references)
         seed = int(seed or 0)
         n = int(samples or 1)
-        gallery: list[tuple[np.ndarray, str]] = []
         if method.capabilities.stochastic and n > 1:
             results = method.sample(image, mask, min(n, MAX_SAMPLES), seed=seed, **opts)
             gallery = [(r.image, f"#{i + 1}: log p = {r.log_likelihood:.1f}" if r.log_likelihood is not None else f"#{i + 1}")
@@ -127,6 +130,7 @@ def run_inpaint(editor: dict | None, mask_file: str | None, label: str, seed: in
             best = results[0]
         else:
             best = method.inpaint(image, mask, seed=seed, **opts)
+            gallery = list(best.extras.get("gallery", []))
         status = describe(label, best.seconds, best.extras, image.shape)
         if best.log_likelihood is not None:
             status += f" Log-likelihood of the completed image: {best.log_likelihood:.1f} nats."
@@ -213,12 +217,17 @@ def build_app():
                 info = gr.Markdown(describe_choice[default])
                 seed = gr.Number(0, label="Seed", precision=0)
                 samples = gr.Slider(1, MAX_SAMPLES, value=1, step=1, label="Samples (stochastic methods)", visible=False)
+                references = gr.File(label="Reference photos of the same scene or person (used instead of retrieval)",
+                                     file_count="multiple", file_types=["image"], type="filepath", visible=False,
+                                     elem_id="references")
                 controls = {}
                 for name, spec in options.items():
                     if spec.choices:
                         controls[name] = gr.Dropdown(list(spec.choices), value=spec.default, label=f"{name}: {spec.help}")
                     elif isinstance(spec.default, bool):
                         controls[name] = gr.Checkbox(spec.default, label=f"{name}: {spec.help}")
+                    elif isinstance(spec.default, str):
+                        controls[name] = gr.Textbox(spec.default, label=f"{name}: {spec.help}")
                     else:
                         controls[name] = gr.Number(spec.default, label=f"{name}: {spec.help}", minimum=spec.minimum,
                                                    maximum=spec.maximum, precision=0 if isinstance(spec.default, int) else None)
@@ -226,7 +235,8 @@ def build_app():
                 status = gr.Markdown(elem_id="status")
         result = gr.Image(label="Result (PNG download keeps every pixel)", format="png", type="numpy", elem_id="result",
                           buttons=["download"], interactive=False)
-        gallery = gr.Gallery(label="Samples, most likely first", columns=4, visible=False, elem_id="samples")
+        gallery = gr.Gallery(label="Samples, most likely first, or the auxiliary images the method used", columns=4,
+                             visible=False, elem_id="samples")
         heat = gr.Image(label="Per-pixel probability", visible=False, interactive=False)
         with gr.Accordion("Compare methods", open=False):
             compare_labels = gr.CheckboxGroup(labels, value=[lab for lab in labels if lab in ("telea", "biharmonic")],
@@ -238,20 +248,22 @@ def build_app():
         def on_method(label: str):
             cls = get_method_class(_choices_by_label()[label].method)
             caps = cls.capabilities
-            updates = [describe_choice.get(label, ""), gr.update(visible=caps.stochastic)]
+            updates = [describe_choice.get(label, ""), gr.update(visible=caps.stochastic),
+                       gr.update(visible=caps.references)]
             updates += [gr.update(visible=name in cls.options) for name in controls]
             return updates
 
-        method.change(on_method, [method], [info, samples, *controls.values()])
-        demo.load(on_method, [method], [info, samples, *controls.values()])
+        method.change(on_method, [method], [info, samples, references, *controls.values()])
+        demo.load(on_method, [method], [info, samples, references, *controls.values()])
 
-        def on_run(editor_value, mask_value, label, seed_value, n, *values):
+        def on_run(editor_value, mask_value, label, seed_value, n, reference_files, *values):
             image, text, samples_out, heat_out = run_inpaint(editor_value, mask_value, label, seed_value, n,
-                                                             **dict(zip(controls, values)))
+                                                             reference_files, **dict(zip(controls, values)))
             return (image, text, gr.update(value=samples_out, visible=bool(samples_out)),
                     gr.update(value=heat_out, visible=heat_out is not None))
 
-        run.click(on_run, [editor, mask_file, method, seed, samples, *controls.values()], [result, status, gallery, heat],
+        run.click(on_run, [editor, mask_file, method, seed, samples, references, *controls.values()],
+                  [result, status, gallery, heat],
                   api_visibility="private")
         compare_button.click(run_compare, [editor, mask_file, compare_labels, seed], [compare_gallery, compare_status],
                              api_visibility="private")

@@ -1,4 +1,4 @@
-"""The ``inpaint`` command line: run, methods, benchmark, train, zoo."""
+"""The ``inpaint`` command line: run, methods, benchmark, train, index, zoo."""
 
 from __future__ import annotations
 
@@ -118,10 +118,32 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
         if not buckets.empty:
             print("\nper hole-ratio bucket:\n" + buckets.to_string())
     if args.markdown:
-        Path(args.markdown).write_text(markdown_table(summary) + "\n")
+        text = markdown_table(summary)
+        if not buckets.empty:
+            text += "\n\n" + bucket_markdown(buckets)
+        Path(args.markdown).write_text(text + "\n")
         print(f"markdown table written to {args.markdown}")
     print(f"\nper-image results: {args.out}")
     return 0
+
+
+def bucket_markdown(buckets) -> str:
+    """One Markdown table per metric: methods by hole-ratio bucket, mean ± std (L1 in %), as in the
+    semi-parametric paper's Table 1."""
+    blocks = []
+    methods = list(dict.fromkeys(buckets.index.get_level_values("method")))
+    names = list(dict.fromkeys(buckets.index.get_level_values("bucket")))  # by_bucket orders them by hole ratio
+    for metric in dict.fromkeys(c[0] for c in buckets.columns):
+        scale, unit = (100, " (%)") if metric.startswith("l1_") else (1, "")
+        lines = [f"| {metric}{unit} | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+        for method in methods:
+            cells = []
+            for bucket in names:
+                row = buckets.loc[(bucket, method)] if (bucket, method) in buckets.index else None
+                cells.append("-" if row is None else f"{scale * row[(metric, 'mean')]:.3g} ± {scale * row[(metric, 'std')]:.2g}")
+            lines.append(f"| {method} | " + " | ".join(cells) + " |")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 def markdown_table(summary) -> str:
@@ -220,6 +242,19 @@ def cmd_sample_study(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_index(args: argparse.Namespace) -> int:
+    from .retrieval import RetrievalIndex, build_index, evaluate_index
+
+    if args.index_command == "evaluate":
+        print(json.dumps(evaluate_index(RetrievalIndex.load(args.index), args.data, args.split, args.masks, args.n,
+                                        args.seed), indent=2))
+        return 0
+    index = build_index(args.data, args.model, args.out, args.split, args.size)
+    print(f"{index.info['count']} images of {args.data} ({args.split}) described by {args.model} "
+          f"({index.info['dimension']} dimensions) -> {index.folder}")
+    return 0
+
+
 def cmd_zoo(args: argparse.Namespace) -> int:
     from . import zoo
     from .checkpoints import write_card
@@ -286,10 +321,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("methods", help="table of methods and checkpoints").set_defaults(func=cmd_methods)
 
     bench = sub.add_parser("benchmark", help="per-image metrics and latency, resumable")
-    bench.add_argument("--methods", required=True, help="comma-separated, NAME or NAME@CHECKPOINT")
+    bench.add_argument("--methods", required=True,
+                       help="comma-separated, NAME or NAME@CHECKPOINT, optionally ?OPTION=VALUE&... after it")
     _data_arguments(bench)
     bench.add_argument("--crops", type=int, help="with --size: N random SIZE crops per image at full resolution")
-    bench.add_argument("--masks", default="centre", help="centre|centre8|rect|blobs|strokes|quickdraw:PATH|files:PATH")
+    bench.add_argument("--masks", default="centre", help="centre|centre8|rect|blobs|strokes|quickdraw:PATH[:STROKES]|files:PATH")
     bench.add_argument("--ratio", help="hole-ratio range LOW,HIGH")
     bench.add_argument("--n", type=int, help="number of images")
     bench.add_argument("--seed", type=int, default=0)
@@ -348,6 +384,24 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument("--scale", type=int, default=3, help="enlarge figures (nearest neighbour)")
     study.add_argument("--quiet", action="store_true")
     study.set_defaults(func=cmd_sample_study)
+
+    index = sub.add_parser("index", help="retrieval databases for Sim-k")
+    isub = index.add_subparsers(dest="index_command", required=True)
+    build = isub.add_parser("build", help="describe a data set's images with a zoo model; write descriptors + references")
+    build.add_argument("--data", required=True, help="folder or archive of images (nothing is copied)")
+    build.add_argument("--model", required=True, help="zoo id of the descriptor model (a pconv checkpoint)")
+    build.add_argument("--split", default="train", choices=("all", "train", "val"))
+    build.add_argument("--size", type=int, help="side the images are described at (default: the model's)")
+    build.add_argument("--out", help="database folder (default: where Sim-k checkpoints look, under $INPAINT_INDEX_DIR "
+                                     "or ~/.cache/inpaint-zoo/index)")
+    evaluate = isub.add_parser("evaluate", help="how often the nearest neighbour shares the query's folder (class)")
+    evaluate.add_argument("index", help="database folder")
+    evaluate.add_argument("--data", required=True, help="query images (e.g. the validation split of the same data)")
+    evaluate.add_argument("--split", default="val", choices=("all", "train", "val"))
+    evaluate.add_argument("--masks", default="centre", help="holes of the two-step queries, as for benchmark")
+    evaluate.add_argument("--n", type=int, help="number of queries")
+    evaluate.add_argument("--seed", type=int, default=0)
+    index.set_defaults(func=cmd_index)
 
     zoo = sub.add_parser("zoo", help="the model zoo")
     zsub = zoo.add_subparsers(dest="zoo_command", required=True)

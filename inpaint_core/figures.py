@@ -49,7 +49,8 @@ def heatmap(values: np.ndarray | None) -> np.ndarray | None:
 
 def comparison_figure(labels: Sequence[str], images: ImageSet, masks: str, n: int, seed: int = 0,
                       scale: int = 1) -> np.ndarray:
-    """One row per held-out image: original, masked (hole white), then each method's fill."""
+    """One row per held-out image: original, masked (hole white), then each method's fill followed by
+    the auxiliary images it was given, if any (Sim-k's retrieved neighbours)."""
     if len(images) == 0:
         raise InpaintError("The data split has no images: check --data and --split.")
     gen = make_mask_generator(masks)
@@ -59,5 +60,9 @@ def comparison_figure(labels: Sequence[str], images: ImageSet, masks: str, n: in
         truth = images[i]
         mask = image_mask(gen, truth.shape[:2], seed, i)
         masked = np.where(mask[..., None], np.uint8(255), truth)
-        rows.append([truth, masked, *(m.inpaint(truth, mask, seed=seed + i).image[..., :3] for m in methods)])
+        row = [truth, masked]
+        for method in methods:
+            result = method.inpaint(truth, mask, seed=seed + i)
+            row += [result.image[..., :3], *(image for image, _ in result.extras.get("gallery", []))]
+        rows.append(row)
     return tile_grid(rows, scale=scale)

@@ -23,6 +23,12 @@ CIFAR10_TRAIN = {  # the data part of every CIFAR-10 recipe (validation: the las
 }
 
 
+def celeba_faces(size: int) -> dict[str, Any]:
+    """The data part of a CelebA recipe at ``size`` px (validation: the last 10% of each identity)."""
+    return {"data": "../shared/datasets/celeba/faces-4800-jpg.tar.gz", "dataset_id": "celeba",
+            "dataset": f"CelebA faces (4,800 aligned; centre crop 178 -> {size} px)", "size": size}
+
+
 def to_tensor(image: np.ndarray, mask: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
     """float32 HxWx3 and bool HxW -> 1x3xHxW float and 1x1xHxW float (1 = hole)."""
     x = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))[None]
@@ -58,6 +64,17 @@ class TorchMethod(Method):
         betas = tuple(recipe.get("betas", (0.9, 0.999)))
         return {name: torch.optim.Adam(net.parameters(), lr=recipe.get(f"lr_{name}", recipe["lr"]), betas=betas)
                 for name, net in nets.items()}
+
+    @classmethod
+    def training_arrays(cls, recipe: dict[str, Any], train: np.ndarray, val: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The uint8 NxHxWxC arrays batches are drawn from; a method whose inputs go beyond the image
+        (Sim-k's retrieved neighbours) stacks them on channels here, once before training."""
+        return train, val
+
+    @classmethod
+    def card_meta(cls, recipe: dict[str, Any]) -> dict[str, Any]:
+        """What a checkpoint needs at inference beyond its weights (e.g. Sim-k's database), for config.json."""
+        return {}
 
     @classmethod
     def loss(cls, net: nn.Module, images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:

@@ -138,14 +138,16 @@ class FreeFormStrokes:
 class QuickDrawStrokes:
     """QD-IMD (semi-parametric paper, Algorithm 1) from raw Quick, Draw! ``.ndjson`` drawings.
 
-    Number of strokes ~ N(4, 2) (at least 1), each a stroke of a random drawing scaled to a
-    256 px canvas, line width ~ U(5, 15) px at 256, canvas upscaled by U(1, 1.5), centre-cropped to
+    Number of strokes ~ N(4, 2) (at least 1; ``mean_strokes`` scales mean and spread together, so
+    larger holes can be drawn), each a stroke of a random drawing scaled to a 256 px canvas, line
+    width ~ U(5, 15) px at 256, canvas upscaled by U(1, 1.5), centre-cropped to
     256, binarised, then resized to the requested size.
     """
 
     canvas = 256
 
-    def __init__(self, path: str | Path, max_strokes: int = 200_000) -> None:
+    def __init__(self, path: str | Path, max_strokes: int = 200_000, mean_strokes: float = 4.0) -> None:
+        self.mean_strokes = mean_strokes
         self.strokes: list[np.ndarray] = []
         for _, data in iter_archive_files(path, suffixes=(".ndjson",)):
             for line in data.decode("utf-8").splitlines():
@@ -168,7 +170,7 @@ class QuickDrawStrokes:
 
     def __call__(self, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
         canvas = np.zeros((self.canvas, self.canvas), dtype=np.uint8)
-        count = max(1, round(rng.normal(4, 2)))
+        count = max(1, round(rng.normal(self.mean_strokes, self.mean_strokes / 2)))
         for _ in range(count):
             stroke = self.strokes[int(rng.integers(len(self.strokes)))]
             _draw_polyline(canvas, stroke, round(rng.uniform(5, 15)))
@@ -229,7 +231,7 @@ class TopBand:
         return mask
 
 
-MASK_FAMILIES = ("centre", "centre8", "rect", "blobs[:MAX_BLOBS[:ITER_MAX]]", "strokes", "top[:FRACTION]", "quickdraw:PATH", "files:PATH",
+MASK_FAMILIES = ("centre", "centre8", "rect", "blobs[:MAX_BLOBS[:ITER_MAX]]", "strokes", "top[:FRACTION]", "quickdraw:PATH[:MEAN_STROKES]", "files:PATH",
                  "A+B (mixture)")
 
 
@@ -273,7 +275,8 @@ def make_mask_generator(spec: str, ratio: tuple[float, float] | None = None) -> 
             raise MaskError(f"'top:{arg}': the hidden fraction must lie strictly between 0 and 1.")
         gen = TopBand(fraction)
     elif kind == "quickdraw" and arg:
-        gen = QuickDrawStrokes(arg)
+        path, _, strokes = arg.rpartition(":")
+        gen = QuickDrawStrokes(path, mean_strokes=float(strokes)) if path and strokes.isdigit() else QuickDrawStrokes(arg)
     elif kind == "files" and arg:
         gen = MaskFiles(arg)
     else:

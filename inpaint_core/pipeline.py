@@ -110,8 +110,11 @@ def run_pipeline(
     caps = method.capabilities
     image = np.where(mask[..., None], np.float32(0), image)  # methods never see hole pixels
     height, width = mask.shape
+    refs = [resize_image(r, (height, width)) for r in options.get("references") or []]  # scaled to the photo
     if caps.native_size is None:
         padded, pmask = _pad_to_multiple(image, mask, caps.size_multiple)
+        if refs:  # reference photos follow the image's geometry, so what is aligned stays aligned
+            options = {**options, "references": [_pad_to_multiple(r, mask, caps.size_multiple)[0] for r in refs]}
         outs = [_as_fill(o) for o in method.fill_batch(padded, pmask, rng, n, **options)]
         region = {"region": (0, 0, height, width), "resolution": (height, width), "scale": 1.0}
         return [o.image[:height, :width] for o in outs], outs, region
@@ -119,6 +122,8 @@ def run_pipeline(
     window = plan_window(mask, native, caps.centre_hole)
     crop = resize_image(crop_padded(image, window), native)
     cmask = resize_mask(crop_padded(mask, window), native)
+    if refs:
+        options = {**options, "references": [resize_image(crop_padded(r, window), native) for r in refs]}
     outs = [_as_fill(o) for o in method.fill_batch(crop.astype(np.float32), cmask, rng, n, **options)]
     top, left = max(window.top, 0), max(window.left, 0)
     bottom, right = min(window.top + window.side, height), min(window.left + window.side, width)

@@ -32,6 +32,8 @@ from .methods.registry import get_method_class
 from .threads import env_threads
 
 STATE_DIR = ".training"
+#: Recipe keys that define the validation set; a resume that changes one restarts the early stopping.
+VALIDATION_KEYS = ("data", "size", "masks", "val_images", "crops_per_image", "seed")
 
 
 def git_revision() -> str:
@@ -133,7 +135,14 @@ class Trainer:
         if ema is not None:
             ema.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("ema.")}, strict=True)
         torch.set_rng_state(tensors["rng.torch"])
-        return plain["progress"]
+        progress = plain["progress"]
+        before = plain.get("recipe", {})
+        changed = [k for k in VALIDATION_KEYS if before.get(k) != self.recipe.get(k)]
+        if changed:  # the best loss so far was measured on another validation set: early stopping would
+            # hand back the weights from before the change
+            print(f"validation set changed ({', '.join(changed)}): the best weights are chosen afresh")
+            progress["best_val"] = float("inf")
+        return progress
 
     def _set_lr(self, opts: dict[str, torch.optim.Optimizer], step: int) -> None:
         """Each step's learning rate comes from the recipe: ``lr_NAME`` or ``lr``, replaced from
@@ -169,6 +178,7 @@ class Trainer:
             print(f"fitted {self.cls.name} on {len(train)} images in {seconds:.1f} s")
             return self._finish(net, {"seconds": seconds, "step": 0, "epoch": 1, "best_val": float("nan")})
         val = cached_array(r["data"], "val", r["size"], crops=crops)
+        train, val = self.cls.training_arrays(r, train, val)
         val_sub = val[np.random.default_rng(seed).permutation(len(val))[: r.get("val_images", 1000)]]
         gen = make_mask_generator(r["masks"])
         nets = {k: v.to(self.device) for k, v in self.cls.build_networks(r).items()}
@@ -187,7 +197,7 @@ class Trainer:
             log_path.unlink(missing_ok=True)
             shutil.rmtree(self.state_dir, ignore_errors=True)
         self.out.mkdir(parents=True, exist_ok=True)
-        best = self._evaluation_net(main, ema)
+        best = copy.deepcopy(self._evaluation_net(main, ema))  # a copy: loading the best must not reset the EMA
         best_path = self.state_dir / "best.safetensors"
         if best_path.exists():
             best.load_state_dict(load_file(str(best_path)))
@@ -291,6 +301,7 @@ class Trainer:
             "seed": r["seed"], "git_revision": git_revision(), "reductions": r.get("reductions", ""),
             "training": {"minutes": round(state["seconds"] / 60, 1), "steps": state["step"], "epochs": state["epoch"],
                          "device": f"{self.device.type} ({torch.get_num_threads()} threads)"},
+            **self.cls.card_meta(r),
         }
         save_network(net, self.out, meta, fp16=r.get("fp16", True))
         (self.out / RECIPE).write_text(json.dumps(r, indent=2, sort_keys=True) + "\n")

@@ -17,6 +17,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["HF_HOME"] = str(_PRIVATE / "hf")
 os.environ["INPAINT_CACHE_DIR"] = str(_PRIVATE / "arrays")  # decoded training arrays of test data
+os.environ["INPAINT_INDEX_DIR"] = str(_PRIVATE / "indexes")  # retrieval databases: none unless a test builds one
 (_PRIVATE / "tmp").mkdir(parents=True, exist_ok=True)
 tempfile.tempdir = None  # re-read TMPDIR
 

@@ -198,9 +198,15 @@ def test_benchmark_of_a_checkpoint_reports_its_training_minutes(tmp_path):
     rows = pd.read_csv(tmp_path / "r.csv")
     assert rows.loc[rows["method"] == "telea", "train_min"].isna().all()
     assert (rows.loc[rows["method"] != "telea", "train_min"] == 12.5).all()
-    header, _, *lines = (line.split(" | ") for line in md.read_text().splitlines())
+    summary, *per_bucket = md.read_text().strip().split("\n\n")
+    header, _, *lines = (line.split(" | ") for line in summary.splitlines())
     column = header.index("train_min")
     assert {line[0]: line[column] for line in lines} == {"| telea": "-", f"| l2-context-encoder@{tmp_path / 'ce'}": "12.5"}
+    # then the paper's Table 1 layout: one table per metric, a column per hole-ratio bucket
+    l1 = next(t for t in per_bucket if t.startswith("| l1_full_01 (%) |")).splitlines()
+    telea = rows[rows["method"] == "telea"]
+    bucket = l1[0].split(" | ")[1].rstrip(" |")
+    assert l1[2].startswith(f"| telea | {100 * telea['l1_full_01'].mean():.3g} ± ") and bucket == telea["bucket"].iloc[0]
 
 
 def test_benchmark_with_samples_scores_the_most_likely_and_reports_diversity(tmp_path):

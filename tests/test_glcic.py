@@ -87,9 +87,9 @@ def test_checkpoint_fills_an_arbitrary_size_image_leaving_the_rest_unchanged(tmp
 
 
 def test_tiles_cover_the_image_and_blend_only_where_there_is_a_hole():
-    from inpaint_core.methods.glcic import _starts, tiled_completion
+    from inpaint_core.tiling import tile_starts, tiled_completion
 
-    assert _starts(40, 16) == [0, 8, 16, 24] and _starts(12, 16) == [0] and _starts(16, 16) == [0]
+    assert tile_starts(40, 16) == [0, 8, 16, 24] and tile_starts(12, 16) == [0] and tile_starts(16, 16) == [0]
     torch.manual_seed(0)
     net = CompletionNet(width=8, dilations=(2, 1)).eval()
     x, m = torch.rand(1, 3, 40, 48), torch.zeros(1, 1, 40, 48)

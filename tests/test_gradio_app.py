@@ -95,6 +95,18 @@ def test_pixel_constrained_cnn_gives_ranked_samples_and_a_probability_map(photo,
     assert heat.shape == (side, side, 3) and grey.any() and 0 < (~grey).sum() < side * side / 4
 
 
+def test_sim_k_uses_reference_photos_and_explains_a_missing_database(tmp_path, photo, stroke):
+    label = next(c.label for c in app.available_choices() if c.checkpoint and c.checkpoint.startswith("sim1-"))
+    reference = tmp_path / "same-scene.png"
+    save_image(reference, photo[:, ::-1])
+    image, text, gallery, _ = app.run_inpaint(_editor(photo, stroke), None, label, 0, 1, [str(reference)])
+    np.testing.assert_array_equal(image[~stroke], photo[~stroke])
+    assert [caption for _, caption in gallery] == ["your reference #1"] and "ms" in text
+    # without references it retrieves, and this test machine has no database: the page says how to build one
+    image, text, gallery, _ = app.run_inpaint(_editor(photo, stroke), None, label, 0, 1, None)
+    assert image is None and "inpaint index build --data" in text and gallery == []
+
+
 def test_compare_runs_each_method(photo, stroke):
     gallery, text = app.run_compare(_editor(photo, stroke), None, ["telea", "biharmonic"], 0)
     assert [caption.split(":")[0] for _, caption in gallery] == ["telea", "biharmonic"]

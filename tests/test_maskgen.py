@@ -74,6 +74,9 @@ def test_quickdraw_from_folder_and_archive(tmp_path):
         masks = [gen(64, 64, np.random.default_rng(s)) for s in range(10)]
         assert all(m.shape == (64, 64) and m.any() for m in masks)
         np.testing.assert_array_equal(masks[0], gen(64, 64, np.random.default_rng(0)))
+    denser = maskgen.make_mask_generator(f"quickdraw:{folder}:12")  # N(12, 6) strokes instead of N(4, 2)
+    assert np.mean([hole_ratio(denser(64, 64, np.random.default_rng(s))) for s in range(10)]) > np.mean(
+        [hole_ratio(m) for m in masks])
     ranged = maskgen.make_mask_generator(f"quickdraw:{folder}", ratio=(0.05, 0.3))
     for s in range(10):
         assert 0.05 <= hole_ratio(ranged(64, 64, np.random.default_rng(s))) <= 0.3

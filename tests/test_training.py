@@ -4,7 +4,8 @@ import json
 
 import numpy as np
 import pytest
-from safetensors.torch import load_file
+import torch
+from safetensors.torch import load_file, save_file
 
 from inpaint_core import load_method, zoo
 from inpaint_core.training import Trainer
@@ -66,6 +67,25 @@ def test_resume_continues_where_it_stopped(data, tmp_path):
     c = load_file(tmp_path / "plain" / ".training" / "state.safetensors")
     assert not np.array_equal(a["net.net.encoder.0.weight"].numpy(), c["net.net.encoder.0.weight"].numpy())
     assert len((tmp_path / "part" / "training_log.csv").read_text().splitlines()) == 3
+    # the best weights kept for early stopping are their own copy: restoring them never resets the running average
+    Trainer("l2-context-encoder", str(data), tmp_path / "again", epochs=1, seed=0, overrides=flips).run(progress=False)
+    best = tmp_path / "again" / ".training" / "best.safetensors"
+    save_file({k: torch.zeros_like(v) for k, v in load_file(best).items()}, best)
+    Trainer("l2-context-encoder", str(data), tmp_path / "again", epochs=2, seed=0, overrides=flips).run(resume=True, progress=False)
+    again = load_file(tmp_path / "again" / ".training" / "state.safetensors")
+    for key in (k for k in a if k.startswith("ema.")):
+        assert np.array_equal(a[key].numpy(), again[key].numpy()), key
+
+
+def test_a_resume_on_new_validation_masks_chooses_the_best_weights_afresh(data, tmp_path):
+    out = tmp_path / "masks"
+    Trainer("l2-context-encoder", str(data), out, epochs=1, seed=0, overrides={**TINY, "masks": "rect"}).run(progress=False)
+    easy = json.loads((out / ".training" / "state.json").read_text())["progress"]["best_val"]
+    Trainer("l2-context-encoder", str(data), out, epochs=2, seed=0, overrides={**TINY, "masks": "top:0.75"}).run(
+        resume=True, progress=False)
+    last = float((out / "training_log.csv").read_text().splitlines()[-1].split(",")[-1])
+    best = json.loads((out / ".training" / "state.json").read_text())["progress"]["best_val"]
+    assert best == last > easy  # worse than the best before the change, yet the new run's weights are kept
 
 
 def test_a_fresh_run_ignores_an_earlier_runs_state_in_the_same_folder(data, tmp_path):

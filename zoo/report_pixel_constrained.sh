@@ -20,6 +20,7 @@ study celeba-blobs pixel-constrained-cnn@pccnn-celeba-32 "$CELEBA" 32 blobs "$N"
 # 2,304 sub-pixels to sample per face: 12 faces keep this under 10 minutes here
 study celeba-bottom pixel-constrained-cnn@pccnn-celeba-32 "$CELEBA" 32 top:0.75 12 \
   --progression docs/figures/pccnn-celeba-progression.png --frames 8
+study celeba-bottom-t07 pixel-constrained-cnn@pccnn-celeba-32 "$CELEBA" 32 top:0.75 12 --option temperature=0.7
 # sampling time per image (8 samples at once, and 1): an 8x8 hole and a 25% (23-27%) blob mask
 # (larger blobs than training's: the paper's parameters give about 4% holes at 32 px)
 for masks in centre8 blobs:8:12; do

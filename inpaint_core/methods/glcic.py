@@ -3,7 +3,7 @@
 The completion network is fully convolutional (two stride-2 convolutions down to 1/4, dilated
 convolutions whose taps still land inside an 8x8 feature map, two deconvolutions back up, with skips
 at full and half resolution), so one checkpoint fills any hole in any image whose sides are padded to
-a multiple of 4; larger images run as overlapping tiles of the training size. The discriminator
+a multiple of 4; larger images run as overlapping tiles of the training size (:mod:`inpaint_core.tiling`). The discriminator
 is GLCIC's pair of branches, one over the whole training image and one over a crop around the hole,
 whose features are concatenated into one logit. Training follows the paper's three phases
 (completion only on the masked MSE, discriminator only, then both with a least-squares GAN term
@@ -19,7 +19,8 @@ from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
 from ..learned import CIFAR10_TRAIN, TorchMethod, to_image, to_tensor
-from .base import Capabilities, Option
+from ..tiling import TILE, complete
+from .base import Capabilities
 from .registry import register_method
 
 
@@ -124,8 +125,7 @@ class GLCIC(TorchMethod):
     description = "Globally and locally consistent completion network: any image size, any hole."
     paper = "Globally and Locally Consistent Image Completion (CIFAR-10 reimplementation)"
     capabilities = Capabilities(size_multiple=4, needs_checkpoint=True)
-    options = {"tile": Option(-1, "tile side the network runs on (-1: its training size; 0: whole image at once)",
-                              minimum=-1, maximum=4096)}
+    options = {"tile": TILE}
     network_class = CompletionNet
     recipe = {
         **CIFAR10_TRAIN, "masks": "rect",
@@ -189,39 +189,5 @@ class GLCIC(TorchMethod):
     @torch.no_grad()
     def fill(self, image, mask, rng, tile=-1):
         x, m = to_tensor(image, mask)
-        side = int(self.meta.get("resolution", 0)) if tile == -1 else tile
-        if side <= 0 or (x.shape[-2] <= side and x.shape[-1] <= side):
-            return to_image(self.net(x, m))
-        return to_image(tiled_completion(self.net, x, m, side - side % 4))
-
-
-def _starts(length: int, side: int) -> list[int]:
-    """Tile origins every side/2 along one axis, the last one flush with the end."""
-    if length <= side:
-        return [0]
-    starts = list(range(0, length - side, side // 2))
-    return starts + [length - side]
-
-
-def tiled_completion(net: nn.Module, x: torch.Tensor, m: torch.Tensor, side: int, batch: int = 64) -> torch.Tensor:
-    """Run the network on overlapping side x side tiles that touch the hole, blended with tent weights.
-
-    The network then sees what it was trained on: crops of the training size, whose visible mean is
-    a local colour. On a whole 481x321 photo the visible mean is the photo's average colour, far from
-    what surrounds a wide stroke, and the fill drifts towards it.
-    """
-    h, w = x.shape[-2:]
-    th, tw = min(side, h), min(side, w)
-    boxes = [(t, l) for t in _starts(h, th) for l in _starts(w, tw) if m[..., t : t + th, l : l + tw].any()]
-    tent = (torch.minimum(torch.arange(th) + 1, th - torch.arange(th))[:, None]
-            * torch.minimum(torch.arange(tw) + 1, tw - torch.arange(tw))[None, :]).to(x)
-    out, weight = torch.zeros_like(x), torch.zeros_like(m)
-    for i in range(0, len(boxes), batch):
-        chunk = boxes[i : i + batch]
-        pred = net(torch.cat([x[..., t : t + th, l : l + tw] for t, l in chunk]),
-                   torch.cat([m[..., t : t + th, l : l + tw] for t, l in chunk]))
-        for (t, l), p in zip(chunk, pred):
-            out[0, :, t : t + th, l : l + tw] += p * tent
-            weight[0, :, t : t + th, l : l + tw] += tent
-    return torch.where(weight > 0, out / weight.clamp_min(1e-12), x)
+        return to_image(complete(self.net, x, m, tile, int(self.meta.get("resolution", 0)), 4))
 

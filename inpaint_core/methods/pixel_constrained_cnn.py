@@ -23,15 +23,9 @@ import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
-from ..learned import TorchMethod, to_tensor
+from ..learned import TorchMethod, celeba_faces, to_tensor
 from .base import Capabilities, Fill, Option
 from .registry import register_method
-
-CELEBA_32 = {
-    "data": "../shared/datasets/celeba/faces-4800-jpg.tar.gz", "dataset_id": "celeba",
-    "dataset": "CelebA faces (4,800 aligned; centre crop 178 -> 32 px)", "size": 32,
-}
-
 
 def channel_groups(channels: int, groups: int, period: int | None = None) -> torch.Tensor:
     """Colour group (0 = R, 1 = G, 2 = B) of each feature channel; ``period`` repeats the assignment
@@ -207,7 +201,7 @@ class PixelConstrainedCNN(TorchMethod):
     }
     network_class = PixelConstrainedNet
     recipe = {
-        **CELEBA_32, "masks": "blobs", "flip": True, "alpha": 1.0,
+        **celeba_faces(32), "masks": "blobs", "flip": True, "alpha": 1.0,
         "batch_size": 32, "lr": 4e-4, "epochs": 60, "ema": 0.999,
         "network": {"size": 32, "channels": 3, "levels": 32, "hidden": 32, "layers": 7, "kernel": 5,
                     "cond_width": 32, "dilations": [1, 2, 4, 8, 1, 2, 4, 8]},
