@@ -257,8 +257,10 @@ class Trainer:
                 if progress:
                     print(f"epoch {state['epoch']} step {state['step']}: train {np.mean(losses) if losses else float('nan'):.5f}"
                           f" val {val_loss:.5f} ({state['seconds'] / 60:.1f} min)", flush=True)
-                if val_loss < state["best_val"]:  # early stopping: keep the best validation weights
-                    state["best_val"] = val_loss
+                # early stopping keeps the best validation weights; without it (a loss the validation loss
+                # does not measure, such as perceptual terms) the last ones are kept
+                if val_loss < state["best_val"] or not r.get("early_stopping", True):
+                    state["best_val"] = min(val_loss, state["best_val"])
                     best.load_state_dict(evaluated.state_dict())
                     self.state_dir.mkdir(parents=True, exist_ok=True)
                     save_file({k: v.contiguous() for k, v in best.state_dict().items()}, str(best_path))

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from inpaint_core import load_method, zoo
 from inpaint_core.cli import main
 from inpaint_core.errors import InpaintError
-from inpaint_core.methods.partial_conv import pconv_loss
+from inpaint_core.methods.partial_conv import feature_losses, gram, pconv_loss
 from inpaint_core.retrieval import (
     DatabaseError,
     RetrievalIndex,
@@ -76,6 +76,18 @@ def test_pconv_loss_on_a_hand_built_case():
     tv = 2 * (3 * 0.5) / (3 * 3 * 4)
     expected = 15 * 3 * 0.5 / 48 + 6 * 3 * 0.5 / 48 + 0.1 * tv
     assert float(pconv_loss(pred, images, masks)) == pytest.approx(expected)
+
+
+def test_perceptual_and_style_terms_vanish_on_the_truth():
+    torch.manual_seed(0)
+    encoder = InpaintUNet(widths=(8, 8, 8), kernels=(3, 3, 3)).eval()
+    images, masks = torch.rand(2, 3, 16, 16), torch.zeros(2, 1, 16, 16)
+    masks[..., 4:12, 4:12] = 1
+    assert [float(t.detach()) for t in feature_losses(encoder, images, images, masks)] == [0.0, 0.0]
+    perceptual, style = feature_losses(encoder, torch.rand_like(images), images, masks)
+    assert perceptual > 0 and style > 0
+    f = torch.arange(8.0).reshape(1, 2, 2, 2)  # Gram matrix normalised by C x H x W
+    torch.testing.assert_close(gram(f), torch.tensor([[[14.0, 38.0], [38.0, 126.0]]]) / 8)
 
 
 def test_search_is_exact_and_never_returns_the_excluded_row(rng):

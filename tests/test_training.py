@@ -88,6 +88,15 @@ def test_a_resume_on_new_validation_masks_chooses_the_best_weights_afresh(data, 
     assert best == last > easy  # worse than the best before the change, yet the new run's weights are kept
 
 
+def test_without_early_stopping_the_last_weights_are_kept(data, tmp_path):
+    out = Trainer("l2-context-encoder", str(data), tmp_path / "last", epochs=3, seed=0,
+                  overrides={**TINY, "early_stopping": False}).run(progress=False)
+    state = load_file(out / ".training" / "state.safetensors")
+    saved = load_file(out / "model.safetensors")
+    for key, value in saved.items():  # the final running average, as stored (fp16)
+        assert torch.equal(value, state[f"ema.{key}"].to(value.dtype)), key
+
+
 def test_a_fresh_run_ignores_an_earlier_runs_state_in_the_same_folder(data, tmp_path):
     Trainer("l2-context-encoder", str(data), tmp_path / "f", epochs=1, seed=0, overrides=TINY).run(progress=False)
     wider = {**TINY, "network": {"width": 16, "bottleneck": 16}}  # best weights of the old shape are left behind

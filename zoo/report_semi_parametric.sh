@@ -25,3 +25,17 @@ inpaint figure --methods pconv@pconv-celeba-64,$S1 --data "$FACES" --split val -
 # Figure 5: Sim-1 with a random face and with noise as its auxiliary image
 inpaint figure --methods "$S1,$S1?auxiliary=random,$S1?auxiliary=noise" --data "$FACES" --split val --size 64 \
   --masks "$NV" -n 4 --scale 2 -o docs/figures/sim1-celeba64-auxiliary.png
+# The perceptual and style terms, with the zoo PConv's frozen encoder standing in for VGG-16: two
+# copies of pconv-celeba-64 trained 4 more epochs, without and with the terms, the last weights kept.
+# Resuming needs its training state (zoo/pconv-celeba-64/.training: on the machine that trained it,
+# not committed); without it the two runs start from scratch.
+W=${WORK:-/tmp/pconv-ablation}
+for variant in plain perceptual; do
+  rm -rf "$W/$variant" && mkdir -p "$W/$variant" && cp -a zoo/pconv-celeba-64/. "$W/$variant/"
+  extra=(); [ $variant = perceptual ] && extra=(--set 'feature_model="pconv-celeba-64"')
+  inpaint train pconv --out "$W/$variant" --resume --epochs 22 --max-minutes 75 --set early_stopping=false "${extra[@]}" --quiet
+done
+inpaint benchmark --methods "pconv@$W/plain,pconv@$W/perceptual" --data "$FACES" --split val --size 64 --masks "$NV" \
+  --seed 0 --out results/pconv-perceptual-ablation.csv --markdown results/pconv-perceptual-ablation.md --quiet
+inpaint figure --methods "pconv@$W/plain,pconv@$W/perceptual" --data "$FACES" --split val --size 64 --masks "$NV" -n 6 \
+  --scale 2 -o docs/figures/pconv-perceptual-ablation.png

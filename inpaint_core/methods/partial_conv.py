@@ -10,6 +10,7 @@ two-step retrieval.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,38 @@ def pconv_loss(pred: torch.Tensor, images: torch.Tensor, masks: torch.Tensor,
     return l_valid + hole_weight * l_hole + tv_weight * (tv_rows + tv_cols)
 
 
+def gram(features: torch.Tensor) -> torch.Tensor:
+    b, c, h, w = features.shape
+    flat = features.reshape(b, c, h * w)
+    return flat @ flat.transpose(1, 2) / (c * h * w)
+
+
+@lru_cache(maxsize=2)
+def frozen_encoder(model: str) -> torch.nn.Module:
+    """A zoo PConv's encoder as the feature network of the perceptual and style terms: the stand-in
+    for ImageNet VGG-16, whose weights this machine does not have."""
+    from ..retrieval import load_descriptor_model
+
+    return load_descriptor_model(model).net.float().eval().requires_grad_(False)
+
+
+def feature_losses(encoder: torch.nn.Module, pred: torch.Tensor, images: torch.Tensor,
+                   masks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Liu et al.'s perceptual and style terms on the output and on the composite, over the first
+    three encoder levels (VGG-16's pool1-pool3 in the paper)."""
+    def levels(x: torch.Tensor) -> list[torch.Tensor]:
+        return encoder.encode(x, torch.zeros_like(x[:, :1]))[1:4]
+
+    with torch.no_grad():
+        truth = levels(images)
+    perceptual = style = pred.new_zeros(())
+    for x in (pred, images * (1 - masks) + pred * masks):
+        for f, g in zip(levels(x), truth):
+            perceptual = perceptual + (f - g).abs().mean()
+            style = style + (gram(f) - gram(g)).abs().mean()
+    return perceptual, style
+
+
 def unet_recipe(size: int) -> dict[str, Any]:
     """What the PConv and Sim-k recipes share on faces: data, masks, optimiser, evaluation."""
     return {
@@ -73,7 +106,14 @@ class PartialConvUNet(TorchMethod):
 
     @classmethod
     def training_loss(cls, net, images, masks, recipe):
-        return pconv_loss(net(images, masks), images, masks, recipe["hole_weight"], recipe["tv_weight"])
+        """The per-pixel loss; with ``feature_model`` (a zoo PConv id) also the perceptual (x 0.05) and
+        style (x 120) terms, computed with that checkpoint's frozen encoder."""
+        pred = net(images, masks)
+        loss = pconv_loss(pred, images, masks, recipe["hole_weight"], recipe["tv_weight"])
+        if recipe.get("feature_model"):
+            perceptual, style = feature_losses(frozen_encoder(recipe["feature_model"]), pred, images, masks)
+            loss = loss + recipe.get("perceptual_weight", 0.05) * perceptual + recipe.get("style_weight", 120.0) * style
+        return loss
 
     @torch.no_grad()
     def fill(self, image, mask, rng, tile=-1):
