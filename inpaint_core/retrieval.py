@@ -156,7 +156,6 @@ def evaluate_index(index: RetrievalIndex, data: str | Path, split: str = "val", 
     descriptor model's coarse fill, as Sim-k does at test time). Chance is the mean share of the
     database in the query's folder."""
     from .benchmark import image_mask
-    from .learned import to_image, to_tensor
     from .maskgen import make_mask_generator
 
     model = load_descriptor_model(index.info["model"])
@@ -167,7 +166,7 @@ def evaluate_index(index: RetrievalIndex, data: str | Path, split: str = "val", 
     coarse = []
     for i in range(count):
         hole = image_mask(gen, truth[i].shape[:2], seed, i)
-        coarse.append(to_image(model.net(*to_tensor(np.where(hole[..., None], 0, truth[i]).astype(np.float32), hole))))
+        coarse.append(model.fill(np.where(hole[..., None], 0, truth[i]).astype(np.float32), hole, None))
     folders = np.array([_folder(name) for name in index.info["names"]])
     wanted = np.array([_folder(images.names[i]) for i in range(count)])
     whole = folders[index.search(model.describe(truth), 1)[0][:, 0]]
