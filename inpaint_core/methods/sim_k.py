@@ -66,9 +66,7 @@ class SimK(TorchMethod):
     # -- training ---------------------------------------------------------------------------------
     @classmethod
     def database_spec(cls, recipe: dict[str, Any]) -> dict[str, Any]:
-        db = recipe["database"]
-        return {**db, "data": recipe["data"], "size": recipe["size"],
-                "dir": str(default_index_dir(db["model"], recipe["data"], db["split"], recipe["size"]))}
+        return with_default_dir({**recipe["database"], "data": recipe["data"], "size": recipe["size"]})
 
     @classmethod
     def card_meta(cls, recipe: dict[str, Any]) -> dict[str, Any]:
@@ -108,7 +106,7 @@ class SimK(TorchMethod):
         spec = self.meta.get("database")
         if not spec:
             raise DatabaseError("This Sim-k network records no retrieval database: give reference images instead.")
-        return {**spec, "dir": str(default_index_dir(spec["model"], spec["data"], spec["split"], spec["size"]))}
+        return with_default_dir(spec)
 
     @cached_property
     def _descriptor(self):
@@ -163,6 +161,11 @@ class SimK(TorchMethod):
         aux, shown = self._auxiliary(image, mask, rng, auxiliary, database, references)
         refs = torch.cat([to_tensor(a.astype(np.float32), mask)[0] for a in aux], dim=1)
         return Fill(to_image(run(x, m, refs=refs)), extras={"gallery": shown})
+
+
+def with_default_dir(spec: dict[str, Any]) -> dict[str, Any]:
+    """A database spec (model, data, split, size) plus the folder `inpaint index build` writes it to."""
+    return {**spec, "dir": str(default_index_dir(spec["model"], spec["data"], spec["split"], spec["size"]))}
 
 
 def open_database(spec: dict[str, Any], folder: str) -> RetrievalIndex:
