@@ -77,6 +77,21 @@ def all_options() -> dict[str, Option]:
     return options
 
 
+def control_update(cls: type[Method], name: str) -> dict[str, Any]:
+    """Show the option's control for a method that has it, with that method's own help, default and
+    choices: controls are shared by name, and two methods may give one name different choices
+    (``mode``: mle/sample for the MLE methods, greedy/median/mean/sample for the autoregressive ones)."""
+    import gradio as gr
+
+    spec = cls.options.get(name)
+    if spec is None:
+        return gr.update(visible=False)
+    update: dict[str, Any] = {"visible": True, "label": f"{name}: {spec.help}", "value": spec.default}
+    if spec.choices:
+        update["choices"] = list(spec.choices)
+    return gr.update(**update)
+
+
 def editor_inputs(editor: dict | None, mask_file: str | None) -> tuple[RGBImage, np.ndarray]:
     """Image and hole from the editor: its background plus the painted layers, or an uploaded mask."""
     if not editor or editor.get("background") is None:
@@ -250,7 +265,7 @@ def build_app():
             caps = cls.capabilities
             updates = [describe_choice.get(label, ""), gr.update(visible=caps.stochastic),
                        gr.update(visible=caps.references)]
-            updates += [gr.update(visible=name in cls.options) for name in controls]
+            updates += [control_update(cls, name) for name in controls]
             return updates
 
         method.change(on_method, [method], [info, samples, references, *controls.values()])

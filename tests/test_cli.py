@@ -83,7 +83,7 @@ def test_benchmark_end_to_end_and_resume(tmp_path, capsys, monkeypatch):
         return iter(rows)
 
     monkeypatch.setattr(benchmark, "evaluate_method", counting)
-    assert main(args + ["--n", "5"]) == 0
+    assert main(args + ["--n", "5", "--against", "telea"]) == 0
     assert calls == [3, 3]  # only the images not measured before
     second = pd.read_csv(out)
     assert len(second) == 10
@@ -93,7 +93,9 @@ def test_benchmark_end_to_end_and_resume(tmp_path, capsys, monkeypatch):
     np.testing.assert_array_equal(pivot["telea"], pivot["biharmonic"])
     printed = capsys.readouterr().out
     assert "mse_hole_01" in printed and "per hole-ratio bucket" in printed
-    assert (tmp_path / "t.md").read_text().startswith("| method |")
+    table = (tmp_path / "t.md").read_text()
+    assert table.startswith("| method |") and "| mse_hole_01 against telea | images |" in table
+    assert "paired per image, mse_hole_01 against telea" in printed and "| biharmonic | 5 |" in table
     other = [a if a != "5" else "6" for a in args]  # another seed into the same results file
     assert main(other) == 2
 
@@ -254,3 +256,19 @@ def test_sample_study_ranks_samples_and_draws_grids(tmp_path, capsys):
     assert load_image(prog).rgb.shape == (2 * 18 + 2, 5 * 18 + 2, 3)  # masked, 3 maps, the sample
     assert main(["sample-study", "--method", "telea", "--data", str(data), "--split", "all", "--quiet"]) == 2
     assert "does not sample with likelihoods" in capsys.readouterr().err
+
+
+def test_paired_comparison_with_a_baseline_image_by_image():
+    from inpaint_core import InpaintError
+    from inpaint_core.benchmark import paired_against
+
+    base = np.array([0.01, 0.02, 0.04, 0.03])
+    rows = [("base", base), ("half", base / 2), ("mixed", base * [0.5, 0.5, 2.0, 1.0])]
+    df = pd.DataFrame([{"method": m, "index": i, "mse_hole_01": v} for m, values in rows for i, v in enumerate(values)])
+    table = paired_against(df, "base")
+    half, mixed = table.loc["half"], table.loc["mixed"]
+    assert (half.images, half.lower_pct, half.ci_low_pct, half.ci_high_pct, half.wins_pct) == (4, 50, 50, 50, 100)
+    assert mixed.lower_pct == pytest.approx(100 * (1 - (0.005 + 0.01 + 0.08 + 0.03) / 0.1))  # -25%: worse on average
+    assert mixed.wins_pct == 50 and mixed.ci_low_pct < mixed.lower_pct < mixed.ci_high_pct
+    with pytest.raises(InpaintError, match="baseline 'telea'"):
+        paired_against(df, "telea")

@@ -104,3 +104,31 @@ def test_tiles_cover_the_image_and_blend_only_where_there_is_a_hole():
     blend = out[0, :, 25:31, 9:15]
     assert (blend >= tiles.min(0).values - 1e-6).all() and (blend <= tiles.max(0).values + 1e-6).all()
     assert not torch.allclose(blend, tiles[0])  # and it really mixes the overlapping tiles
+
+
+def test_mirror_averages_the_fill_of_the_image_and_of_its_mirror_image(tmp_path):
+    from skimage import data
+
+    from inpaint_core import InpaintError
+    from inpaint_core.tiling import complete
+
+    torch.manual_seed(0)
+    net = CompletionNet(width=8, dilations=(2, 1)).eval()
+    x, m = torch.rand(1, 3, 32, 48), torch.zeros(1, 1, 32, 48)
+    m[..., 10:20, 5:30] = 1
+    with torch.no_grad():
+        plain = complete(net, x, m, 0, 32, 4)
+        mirrored = net(x.flip(-1), m.flip(-1)).flip(-1)
+        assert torch.allclose(complete(net, x, m, 0, 32, 4, mirror=True), (plain + mirrored) / 2)
+        assert not torch.allclose(plain, mirrored)  # the network itself is not mirror-symmetric
+        tiled = complete(net, x, m, -1, 32, 4, mirror=True)  # tiles run on the mirror image as well
+        assert torch.allclose(tiled, (complete(net, x, m, -1, 32, 4)
+                                      + complete(net, x.flip(-1), m.flip(-1), -1, 32, 4).flip(-1)) / 2)
+
+    save_network(net, tmp_path / "g", {"method": "glcic"})
+    method, image = load_method("glcic", tmp_path / "g"), data.astronaut()[:32, :48]
+    mask = m[0, 0].numpy().astype(bool)
+    off, on = (method.inpaint(image, mask, mirror=flag).image for flag in ("false", "true"))  # as in ?mirror=
+    assert np.array_equal(off, method.inpaint(image, mask).image) and not np.array_equal(on, off)
+    with pytest.raises(InpaintError, match="true or false"):
+        method.inpaint(image, mask, mirror="maybe")

@@ -33,6 +33,15 @@ def test_choices_come_from_registry_and_zoo():
     assert any(label.startswith("mle-normal · ") for label in labels)  # committed zoo checkpoint
 
 
+def test_a_shared_option_takes_each_methods_own_choices_and_default():
+    from inpaint_core.methods import get_method_class
+
+    mle, pixelcnn = (app.control_update(get_method_class(m), "mode") for m in ("mle-normal", "pixelcnn-greedy"))
+    assert (mle["choices"], mle["value"]) == (["mle", "sample"], "mle")
+    assert (pixelcnn["choices"], pixelcnn["value"]) == (["greedy", "median", "mean", "sample"], "greedy")
+    assert app.control_update(get_method_class("telea"), "mode") == {"visible": False, "__type__": "update"}
+
+
 def test_painted_layer_is_the_hole(photo, stroke):
     image, text, gallery, heat = app.run_inpaint(_editor(photo, stroke), None, "telea", 0, 1, radius=3)
     assert image.shape == photo.shape and "telea" in text and gallery == [] and heat is None

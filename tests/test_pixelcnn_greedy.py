@@ -65,3 +65,18 @@ def test_greedy_fill_is_deterministic_and_its_likelihood_is_teacher_forced(tmp_p
 
     check_autoregressive_fill("pixelcnn-greedy", net, tmp_path / "p", data.astronaut()[200:232, 200:232],
                               centre_mask(32, 32, 8))
+
+def test_decision_rules_on_a_spike_beside_a_broad_bump():
+    """A 0.2 spike at 255 beside 0.8 spread evenly over 90..110: the spike is the most likely value,
+    the median lies in the bump, the mean between them (0.2 * 255 + 0.8 * 100)."""
+    from inpaint_core.methods.pixelcnn_greedy import choose
+
+    p = torch.zeros(256, dtype=torch.float64)
+    p[255] = 0.2
+    p[90:111] = 0.8 / 21
+    logp, gen = p.log(), torch.Generator().manual_seed(0)
+    assert choose(logp, "greedy", 1.0, gen) == 255
+    assert choose(logp, "median", 1.0, gen) == 103  # cumulative mass: 0.495 at 102, 0.533 at 103
+    assert choose(logp, "mean", 1.0, gen) == 131
+    draws = [choose(logp, "sample", 1.0, gen) for _ in range(400)]
+    assert set(draws) <= {255, *range(90, 111)} and 0.12 < draws.count(255) / 400 < 0.28

@@ -41,6 +41,19 @@ class Capabilities:
         return f"centre {self.centre_hole}x{self.centre_hole}" if self.centre_hole else "any"
 
 
+TRUE_WORDS, FALSE_WORDS = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
+
+
+def parse_bool(name: str, value: Any) -> bool:
+    """A flag from Python, a form, a command line or a benchmark label (``?mirror=false`` is False)."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word not in TRUE_WORDS + FALSE_WORDS:
+            raise InpaintError(f"Option '{name}' is true or false, got {value!r}.")
+        return word in TRUE_WORDS
+    return bool(value)
+
+
 @dataclass(frozen=True)
 class Option:
     """A per-call option a method accepts, with what the app needs to render a control for it."""
@@ -55,7 +68,7 @@ class Option:
         if value is None:
             return self.default
         if isinstance(self.default, bool):
-            return bool(value)
+            return parse_bool(name, value)
         if isinstance(self.default, (int, float)) and not isinstance(value, (int, float)):
             try:
                 value = type(self.default)(value)

@@ -19,7 +19,7 @@ from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
 from ..learned import CIFAR10_TRAIN, TorchMethod, to_image, to_tensor
-from ..tiling import TILE, complete
+from ..tiling import MIRROR, TILE, complete
 from .base import Capabilities
 from .registry import register_method
 
@@ -125,7 +125,7 @@ class GLCIC(TorchMethod):
     description = "Globally and locally consistent completion network: any image size, any hole."
     paper = "Globally and Locally Consistent Image Completion (CIFAR-10 reimplementation)"
     capabilities = Capabilities(size_multiple=4, needs_checkpoint=True)
-    options = {"tile": TILE}
+    options = {"tile": TILE, "mirror": MIRROR}
     network_class = CompletionNet
     recipe = {
         **CIFAR10_TRAIN, "masks": "rect",
@@ -187,7 +187,7 @@ class GLCIC(TorchMethod):
         return logs
 
     @torch.no_grad()
-    def fill(self, image, mask, rng, tile=-1):
+    def fill(self, image, mask, rng, tile=-1, mirror=False):
         x, m = to_tensor(image, mask)
-        return to_image(complete(self.net, x, m, tile, int(self.meta.get("resolution", 0)), 4))
+        return to_image(complete(self.net, x, m, tile, int(self.meta.get("resolution", 0)), 4, mirror=mirror))
 

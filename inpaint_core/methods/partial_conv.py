@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from ..learned import TorchMethod, celeba_faces, to_image, to_tensor
-from ..tiling import TILE, complete
+from ..tiling import MIRROR, TILE, complete
 from ..unet import InpaintUNet
 from .base import Capabilities
 from .registry import register_method
@@ -90,7 +90,7 @@ class PartialConvUNet(TorchMethod):
     description = "Partial-convolution UNet (Liu et al.) trained on Quick Draw strokes: irregular holes, any size."
     paper = "Semi-parametric inpainting (PConv baseline: Image Inpainting for Irregular Holes Using Partial Convolutions)"
     capabilities = Capabilities(size_multiple=16, needs_checkpoint=True)
-    options = {"tile": TILE}
+    options = {"tile": TILE, "mirror": MIRROR}
     network_class = InpaintUNet
     recipe = {
         **unet_recipe(64),
@@ -116,9 +116,10 @@ class PartialConvUNet(TorchMethod):
         return loss
 
     @torch.no_grad()
-    def fill(self, image, mask, rng, tile=-1):
+    def fill(self, image, mask, rng, tile=-1, mirror=False):
         x, m = to_tensor(image, mask)
-        return to_image(complete(self.net, x, m, tile, int(self.meta.get("resolution", 0)), self.net.multiple))
+        return to_image(complete(self.net, x, m, tile, int(self.meta.get("resolution", 0)), self.net.multiple,
+                                 mirror=mirror))
 
     @torch.no_grad()
     def describe(self, images: np.ndarray, batch: int = 64) -> np.ndarray:

@@ -4,8 +4,9 @@ Each sub-pixel gets a 256-way softmax given its 5x5 causal neighbourhood: the 12
 its left (all channels) and, for G and B, the channels of the same pixel already decided (R->G->B).
 One masked 5x5 convolution sees exactly that neighbourhood; the layers after it are masked 1x1
 convolutions, a per-pixel network that never widens the view. The hole is filled in raster order,
-each sub-pixel by its most likely value (greedy) or a sample, and the log-likelihood of the fill (or
-of the true hole, teacher-forced in one pass) is the sum of the chosen sub-pixels' log-probabilities.
+each sub-pixel by its most likely value (greedy), the median or mean of its distribution, or a
+sample, and the log-likelihood of the fill (or of the true hole, teacher-forced in one pass) is the
+sum of the chosen sub-pixels' log-probabilities.
 """
 
 from __future__ import annotations
@@ -80,9 +81,19 @@ def sub_pixel_log_probs(net: nn.Module, image: torch.Tensor) -> torch.Tensor:
 
 
 def choose(logp: torch.Tensor, mode: str, temperature: float, gen: torch.Generator) -> int:
-    """One sub-pixel's value from its 256 log-probabilities: the most likely, or a tempered sample."""
+    """One sub-pixel's value from its 256 log-probabilities: the most likely (the paper's greedy
+    decision), the median or the mean of the distribution, or a tempered sample.
+
+    The softmax knows nothing of the order of the levels, so its most likely value can be a narrow
+    spike (CIFAR-10 has many saturated 0s and 255s) while most of the mass lies elsewhere; the median
+    and the mean, still decided once per sub-pixel in raster order, minimise the expected absolute and
+    squared error of that sub-pixel instead."""
     if mode == "sample":
         return int(torch.multinomial(F.softmax(logp / temperature, dim=0), 1, generator=gen))
+    if mode == "median":
+        return int((logp.exp().cumsum(0) < 0.5).sum().clamp(max=LEVELS - 1))
+    if mode == "mean":
+        return int((logp.exp() * torch.arange(LEVELS, dtype=logp.dtype)).sum().round())
     return int(logp.argmax())
 
 
@@ -94,7 +105,8 @@ class PixelCNNGreedy(TorchMethod):
     capabilities = Capabilities(native_size=32, centre_hole=8, stochastic=True, log_likelihood=True,
                                 needs_checkpoint=True)
     options = {
-        "mode": Option("greedy", "most likely value per sub-pixel, or a sample", choices=("greedy", "sample")),
+        "mode": Option("greedy", "per sub-pixel in raster order: its most likely value (greedy), the median or "
+                       "the mean of its distribution, or a sample", choices=("greedy", "median", "mean", "sample")),
         "temperature": Option(1.0, "softmax temperature when sampling", minimum=0.05, maximum=5.0),
     }
     network_class = PixelCNNNet

@@ -5,7 +5,8 @@ step the LSTM reads the previous sub-pixel as a one-hot vector of 256 values and
 with a fully connected 256-way softmax. A one-hot vector times a weight matrix is a row lookup, so
 the one-hot input enters as an embedding; the channel being predicted (R, G or B) enters the same
 way, which spares the LSTM counting to three. The hole is filled in sequence order: visible
-sub-pixels are read as they are, hole sub-pixels take the most likely value (greedy) or a sample.
+sub-pixels are read as they are, hole sub-pixels take the most likely value (greedy), the median or mean
+of their distribution, or a sample.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from ..retrieval import (
     default_index_dir,
     load_descriptor_model,
 )
-from ..tiling import TILE, complete
+from ..tiling import MIRROR, TILE, complete
 from ..unet import InpaintUNet
 from .base import Capabilities, Fill, Option
 from .partial_conv import pconv_loss, unet_recipe
@@ -52,6 +52,7 @@ class SimK(TorchMethod):
                                          "ones, or noise", choices=("retrieved", "random", "noise")),
         "database": Option("", "retrieval database folder (empty: where `inpaint index build` puts the checkpoint's)"),
         "tile": TILE,
+        "mirror": MIRROR,
     }
     network_class = InpaintUNet
     recipe = {
@@ -152,10 +153,10 @@ class SimK(TorchMethod):
         return [resize_image(to_float(o), shape) for o in originals], list(zip(originals, captions))
 
     @torch.no_grad()
-    def fill(self, image, mask, rng, auxiliary="retrieved", database="", tile=-1, references=None):
+    def fill(self, image, mask, rng, auxiliary="retrieved", database="", tile=-1, mirror=False, references=None):
         x, m = to_tensor(image, mask)
         run = partial(complete, self.net, tile=tile, resolution=int(self.meta.get("resolution", 0)),
-                      multiple=self.net.multiple)
+                      multiple=self.net.multiple, mirror=mirror)
         if not self.net.references:
             return to_image(run(x, m))
         aux, shown = self._auxiliary(image, mask, rng, auxiliary, database, references)
