@@ -52,7 +52,7 @@ def complete(net: nn.Module, x: torch.Tensor, m: torch.Tensor, tile: int, resolu
 
     ``mirror`` averages this with the completion of the mirrored image (and references), mirrored
     back: a network's errors on an image and on its mirror image are partly independent, so their
-    mean is closer to the truth (GLCIC on CIFAR-10 rectangles: 1.8% lower hole MSE)."""
+    mean is closer to the truth (GLCIC on CIFAR-10 rectangles: 1.9% lower hole MSE)."""
     side = resolution if tile == -1 else tile
     side -= side % multiple
 

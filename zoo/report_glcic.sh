@@ -3,7 +3,7 @@
 set -euo pipefail
 D=${DATA:-../shared/datasets}
 BASE=telea,navier-stokes,biharmonic,mle-normal@normal-cifar10-32
-inpaint benchmark --methods "$BASE,glcic@glcic-cifar10-32,glcic@glcic-bsds500-64" \
+inpaint benchmark --methods "$BASE,glcic@glcic-cifar10-32,glcic@glcic-cifar10-32?mirror=true,glcic@glcic-bsds500-64" \
   --data "$D/cifar10/train-jpg.tar.gz" --split val --masks rect --seed 0 \
   --out results/cifar10-val-rect.csv --markdown results/cifar10-val-rect.md --quiet
 inpaint benchmark --methods telea,biharmonic,glcic@glcic-bsds500-64,glcic@glcic-cifar10-32 \
