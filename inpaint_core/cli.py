@@ -110,6 +110,8 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     ratio = tuple(float(v) for v in args.ratio.split(",")) if args.ratio else None
     spec = BenchmarkSpec([m.strip() for m in args.methods.split(",") if m.strip()], args.data, args.split, args.size,
                          args.masks, ratio, args.n, args.seed, args.crops, args.samples)  # type: ignore[arg-type]
+    if args.against and args.against not in spec.methods:  # before the run, not after an hour of it
+        raise InpaintError(f"--against '{args.against}' is not one of --methods; add it there, spelled the same.")
     df = run_benchmark(spec, args.out, progress=not args.quiet)
     with pd.option_context("display.width", 200, "display.max_columns", 40, "display.precision", 5):
         summary = summarize(df)

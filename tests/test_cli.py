@@ -83,6 +83,8 @@ def test_benchmark_end_to_end_and_resume(tmp_path, capsys, monkeypatch):
         return iter(rows)
 
     monkeypatch.setattr(benchmark, "evaluate_method", counting)
+    assert main(args + ["--n", "5", "--against", "navier-stokes"]) == 2 and calls == []  # refused before running
+    assert "--against 'navier-stokes' is not one of --methods" in capsys.readouterr().err
     assert main(args + ["--n", "5", "--against", "telea"]) == 0
     assert calls == [3, 3]  # only the images not measured before
     second = pd.read_csv(out)

@@ -66,6 +66,7 @@ def test_greedy_fill_is_deterministic_and_its_likelihood_is_teacher_forced(tmp_p
     check_autoregressive_fill("pixelcnn-greedy", net, tmp_path / "p", data.astronaut()[200:232, 200:232],
                               centre_mask(32, 32, 8))
 
+
 def test_decision_rules_on_a_spike_beside_a_broad_bump():
     """A 0.2 spike at 255 beside 0.8 spread evenly over 90..110: the spike is the most likely value,
     the median lies in the bump, the mean between them (0.2 * 255 + 0.8 * 100)."""
