@@ -1,4 +1,4 @@
-"""The ``inpaint`` command line: run, methods, benchmark, train, index, zoo."""
+"""The ``inpaint`` command line: run, methods, benchmark, train, ensemble, index, zoo."""
 
 from __future__ import annotations
 
@@ -185,6 +185,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ensemble(args: argparse.Namespace) -> int:
+    from .ensemble import build_ensemble
+
+    build_ensemble(args.method, args.members, args.out, seed=args.seed)
+    return 0
+
+
 def cmd_samples(args: argparse.Namespace) -> int:
     """Unconditional samples of a distribution checkpoint as one grid image."""
     import numpy as np
@@ -368,6 +375,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a recipe value")
     train.add_argument("--quiet", action="store_true")
     train.set_defaults(func=cmd_train)
+
+    ensemble = sub.add_parser("ensemble", help="one checkpoint averaging the networks of trained checkpoints")
+    ensemble.add_argument("method")
+    ensemble.add_argument("--members", nargs="+", required=True, help="zoo ids or checkpoint folders (two or more)")
+    ensemble.add_argument("--out", required=True, help="checkpoint folder, e.g. zoo/glcic-ensemble-cifar10-32")
+    ensemble.add_argument("--seed", type=int, default=0, help="seed of the evaluation masks")
+    ensemble.set_defaults(func=cmd_ensemble)
 
     samples = sub.add_parser("samples", help="a grid of samples from a distribution checkpoint")
     samples.add_argument("id")

@@ -42,16 +42,25 @@ def to_image(x: torch.Tensor) -> np.ndarray:
 
 class TorchMethod(Method):
     network_class: ClassVar[type[nn.Module]]
+    #: A module built as ``ensemble_class(members=[network config, ...])`` with the networks in ``.members``,
+    #: called like one network; a method that sets it can serve ensembles (``inpaint ensemble``).
+    ensemble_class: ClassVar[type[nn.Module] | None] = None
     recipe: ClassVar[dict[str, Any]] = {}
     inference_network: ClassVar[str] = "net"
 
     def __init__(self, checkpoint: Path | None = None, network: nn.Module | None = None, **defaults: Any) -> None:
         super().__init__(checkpoint, **defaults)
+        config = read_config(checkpoint) if checkpoint else {}
         if network is None:
             assert checkpoint is not None, "a learned method needs a checkpoint folder or a network"
-            network = load_network(self.network_class, checkpoint)
+            network = load_network(self.network_class_for(config), checkpoint)
         self.net = network.eval()
-        self.meta = read_config(checkpoint).get(META_KEY, {}) if checkpoint else {}
+        self.meta = config.get(META_KEY, {})
+
+    @classmethod
+    def network_class_for(cls, config: dict[str, Any]) -> type[nn.Module]:
+        """The class a checkpoint's ``config.json`` describes: an ensemble lists its ``members``."""
+        return cls.ensemble_class if cls.ensemble_class is not None and "members" in config else cls.network_class
 
     # -- training hooks -----------------------------------------------------------------------------
     @classmethod

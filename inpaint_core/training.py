@@ -270,7 +270,11 @@ class Trainer:
 
     def evaluate_only(self) -> Path:
         """Re-run the final evaluation of an existing checkpoint (e.g. after a faster fill landed)."""
-        meta = read_config(self.out).get(META_KEY, {})
+        config = read_config(self.out)
+        if "members" in config:
+            raise InpaintError(f"'{self.out}' is an ensemble: rebuild it with the `inpaint ensemble` command in its "
+                               f"{RECIPE}, which evaluates it again.")
+        meta = config.get(META_KEY, {})
         training = meta.get("training", {})
         state = {"seconds": 60 * training.get("minutes", 0.0), "step": training.get("steps", 0),
                  "epoch": training.get("epochs", 0),
@@ -284,41 +288,49 @@ class Trainer:
         return ema if ema is not None else main
 
     def _finish(self, net: torch.nn.Module, state: dict[str, Any]) -> Path:
-        from .benchmark import SUMMARY_METRICS, evaluate_method
-        from .zoo import register, zoo_dir
-
         r = self.recipe
         r["command"] = retrain_command(self.cls, r, self.out.name)
-        crops = r.get("crops_per_image")
-        images = load_split(r["data"], "val", r["size"], crops=crops)
-        n_eval = min(r.get("eval_images", 1000), len(images))
-        crop_note = f", {crops} random {r['size']} px crops each" if crops else ""
-        meta = {
-            "method": self.cls.name, "description": self.cls.description, "paper": self.cls.paper,
-            "dataset": r["dataset"], "dataset_id": r.get("dataset_id"), "resolution": r["size"],
-            "validation_split": f"{describe_split(images)} ({len(images) // (crops or 1)} images{crop_note}); "
-                                f"metrics on {n_eval}",
-            "evaluation_protocol": f"masks={r['eval_masks']}, seed={r['seed']}, {n_eval} validation images, "
-                                   "MSE/L2 on [0,1] (L2 also on [0,255]), MAEM in %, ms per image on this CPU",
-            "seed": r["seed"], "git_revision": git_revision(), "reductions": r.get("reductions", ""),
-            "training": {"minutes": round(state["seconds"] / 60, 1), "steps": state["step"], "epochs": state["epoch"],
-                         "device": f"{self.device.type} ({torch.get_num_threads()} threads)"},
-            **self.cls.card_meta(r),
-        }
-        save_network(net, self.out, meta, fp16=r.get("fp16", True))
-        (self.out / RECIPE).write_text(json.dumps(r, indent=2, sort_keys=True) + "\n")
-        # evaluate what was saved (fp16 weights included), not the in-memory network
-        saved = self.cls(checkpoint=self.out)
-        rows = list(evaluate_method(saved, images, r["eval_masks"], n=n_eval, seed=r["seed"]))
-        metrics = {k: float(np.mean([row[k] for row in rows])) for k in SUMMARY_METRICS}
-        # an exact fill has an infinite PSNR, and then the mean has no value (JSON has no Infinity)
-        metrics = {k: v if np.isfinite(v) else None for k, v in metrics.items()}
-        metrics.update(saved.validation_report(cached_array(r["data"], "val", r["size"], crops=crops)))
-        if np.isfinite(state["best_val"]):
-            metrics["best_val_loss"] = state["best_val"]
-        update_meta(self.out, validation_metrics=metrics)
-        write_card(self.out, self.out.name, f"inpaint-zoo/{self.out.name}")
-        if self.out.resolve().parent == zoo_dir().resolve():
-            register(self.out, self.cls.name, r["dataset"], r["size"], metrics)
-        print(json.dumps(metrics, indent=2))
+        training = {"minutes": round(state["seconds"] / 60, 1), "steps": state["step"], "epochs": state["epoch"],
+                    "device": f"{self.device.type} ({torch.get_num_threads()} threads)"}
+        publish(self.cls, net, self.out, r, {"training": training, **self.cls.card_meta(r)}, state["best_val"])
         return self.out
+
+
+def publish(cls: type[TorchMethod], net: torch.nn.Module, out: Path, recipe: dict[str, Any], meta: dict[str, Any],
+            best_val: float = float("nan")) -> dict[str, float]:
+    """Save ``net`` with ``recipe.json``, evaluate what was saved (fp16 weights included, not the
+    in-memory network) on the recipe's held-out split, and put the numbers into ``config.json``, the
+    model card and, for a folder inside the zoo, the catalog."""
+    from .benchmark import SUMMARY_METRICS, evaluate_method
+    from .zoo import register, zoo_dir
+
+    r = recipe
+    crops = r.get("crops_per_image")
+    images = load_split(r["data"], "val", r["size"], crops=crops)
+    n_eval = min(r.get("eval_images", 1000), len(images))
+    crop_note = f", {crops} random {r['size']} px crops each" if crops else ""
+    meta = {
+        "method": cls.name, "description": cls.description, "paper": cls.paper,
+        "dataset": r["dataset"], "dataset_id": r.get("dataset_id"), "resolution": r["size"],
+        "validation_split": f"{describe_split(images)} ({len(images) // (crops or 1)} images{crop_note}); "
+                            f"metrics on {n_eval}",
+        "evaluation_protocol": f"masks={r['eval_masks']}, seed={r['seed']}, {n_eval} validation images, "
+                               "MSE/L2 on [0,1] (L2 also on [0,255]), MAEM in %, ms per image on this CPU",
+        "seed": r["seed"], "git_revision": git_revision(), "reductions": r.get("reductions", ""), **meta,
+    }
+    save_network(net, out, meta, fp16=r.get("fp16", True))
+    (out / RECIPE).write_text(json.dumps(r, indent=2, sort_keys=True) + "\n")
+    saved = cls(checkpoint=out)
+    rows = list(evaluate_method(saved, images, r["eval_masks"], n=n_eval, seed=r["seed"]))
+    metrics = {k: float(np.mean([row[k] for row in rows])) for k in SUMMARY_METRICS}
+    # an exact fill has an infinite PSNR, and then the mean has no value (JSON has no Infinity)
+    metrics = {k: v if np.isfinite(v) else None for k, v in metrics.items()}
+    metrics.update(saved.validation_report(cached_array(r["data"], "val", r["size"], crops=crops)))
+    if np.isfinite(best_val):
+        metrics["best_val_loss"] = best_val
+    update_meta(out, validation_metrics=metrics)
+    write_card(out, out.name, f"inpaint-zoo/{out.name}")
+    if out.resolve().parent == zoo_dir().resolve():
+        register(out, cls.name, r["dataset"], r["size"], metrics)
+    print(json.dumps(metrics, indent=2))
+    return metrics

@@ -67,6 +67,21 @@ class CompletionNet(nn.Module, PyTorchModelHubMixin):
         return self.merge_full(torch.cat([self.up_full(x), full], dim=1))
 
 
+class CompletionEnsemble(nn.Module, PyTorchModelHubMixin):
+    """Completion networks trained apart, their outputs averaged.
+
+    Their errors are partly independent: on CIFAR-10 rectangles the average of a width-32 and a
+    width-48 network has a lower hole MSE than either (README, GLCIC), like the mirror option's
+    average of an image and its mirror image, and the two combine."""
+
+    def __init__(self, members: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(CompletionNet(**config) for config in members)
+
+    def forward(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return torch.stack([net(image, mask) for net in self.members]).mean(0)
+
+
 def hole_mse(pred: torch.Tensor, images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
     """Mean squared error over hole pixels only (the paper's weighted MSE, normalised by hole size)."""
     return ((pred - images) ** 2 * masks).sum() / (3 * masks.sum()).clamp_min(1)
@@ -127,6 +142,7 @@ class GLCIC(TorchMethod):
     capabilities = Capabilities(size_multiple=4, needs_checkpoint=True)
     options = {"tile": TILE, "mirror": MIRROR}
     network_class = CompletionNet
+    ensemble_class = CompletionEnsemble
     recipe = {
         **CIFAR10_TRAIN, "masks": "rect",
         "batch_size": 64, "lr": 1e-3, "lr_discriminator": 2e-4, "betas": (0.5, 0.999), "ema": 0.999,
