@@ -3,7 +3,9 @@
 set -euo pipefail
 D=${DATA:-../shared/datasets}
 BASE=telea,navier-stokes,biharmonic,mle-normal@normal-cifar10-32
-inpaint benchmark --methods "$BASE,glcic@glcic-cifar10-32,glcic@glcic-cifar10-32?mirror=true,glcic@glcic-bsds500-64" \
+G=glcic@glcic-cifar10-32
+E=glcic@glcic-ensemble-cifar10-32
+inpaint benchmark --methods "$BASE,$G,$G?mirror=true,$E,$E?mirror=true,glcic@glcic-bsds500-64" --against "$G" \
   --data "$D/cifar10/train-jpg.tar.gz" --split val --masks rect --seed 0 \
   --out results/cifar10-val-rect.csv --markdown results/cifar10-val-rect.md --quiet
 inpaint benchmark --methods telea,biharmonic,glcic@glcic-bsds500-64,glcic@glcic-cifar10-32 \
@@ -15,7 +17,7 @@ inpaint benchmark --methods telea,biharmonic,glcic@glcic-bsds500-64 \
 inpaint benchmark --methods glcic@glcic-bsds500-64,telea,biharmonic --data bundled --size 512 \
   --masks strokes --ratio 0.09,0.11 --seed 0 \
   --out results/speed-512-strokes10.csv --markdown results/speed-512-strokes10.md --quiet
-inpaint figure --methods telea,biharmonic,glcic@glcic-cifar10-32 --data "$D/cifar10/train-jpg.tar.gz" \
+inpaint figure --methods "telea,biharmonic,$G,$E?mirror=true" --data "$D/cifar10/train-jpg.tar.gz" \
   --split val --masks rect -n 8 --scale 3 -o docs/figures/glcic-cifar10-rect.png
 inpaint figure --methods telea,biharmonic,glcic@glcic-bsds500-64 --data "$D/bsds500/images-jpg.tar.gz" \
   --split val --masks strokes -n 4 -o docs/figures/glcic-bsds500-strokes.png
