@@ -1,9 +1,11 @@
 """The benchmark harness behind ``inpaint benchmark``, the trainer's final evaluation and the dashboard.
 
 Per image it records every metric of :mod:`inpaint_core.metrics`, the latency (warm-up excluded)
-and the log-likelihood where a method gives one. Masks are drawn from ``rng([seed, index])`` so
-every method sees the same masks and a resumed run continues exactly. Results are rewritten
-atomically (temp file + rename), so an interrupted run loses nothing already measured.
+and the log-likelihood where a method gives one; on request the perceptual metrics too (``lpips``,
+``lpips_vgg`` per image, ``fid`` per method from Inception features kept beside the results).
+Masks are drawn from ``rng([seed, index])`` so every method sees the same masks and a resumed run
+continues exactly. Results are rewritten atomically (temp file + rename), so an interrupted run
+loses nothing already measured.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import json
 import os
 import resource
 import time
-from dataclasses import asdict, dataclass
+import zipfile
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
 from urllib.parse import parse_qsl
@@ -27,10 +30,15 @@ from .maskgen import MaskGenerator, make_mask_generator
 from .masks import BUCKET_LABELS
 from .methods.base import Method
 from .methods.registry import load_method
+from .lpips import lpips
 from .metrics import METRIC_COLUMNS, image_metrics, sample_diversity
 
+#: Perceptual per-image columns and the LPIPS network behind each (inpaint_core.lpips).
+LPIPS_COLUMNS = {"lpips": "alex", "lpips_vgg": "vgg"}
+#: What ``--metrics`` accepts beside the pixel metrics, which are always computed.
+EXTRA_METRICS = (*LPIPS_COLUMNS, "fid")
 SUMMARY_METRICS = ("l1_hole_01", "mse_hole_01", "l2paper_hole_01", "l2paper_hole_255", "maem_hole_pct",
-                   "psnr_full_db", "ssim_full", "ms")
+                   "psnr_full_db", "ssim_full", *LPIPS_COLUMNS, "ms")
 #: With several samples per image, these metrics are also averaged over the samples (the plain
 #: columns are the most likely sample's), beside the samples' diversity in the hole.
 SAMPLE_METRICS = ("l1_hole_01", "mse_hole_01", "maem_hole_pct", "psnr_full_db", "ssim_full")
@@ -41,12 +49,80 @@ def image_mask(gen: MaskGenerator, shape: tuple[int, int], seed: int, index: int
     return gen(shape[0], shape[1], np.random.default_rng([seed, index]))
 
 
+def parse_metrics(text: str | None) -> tuple[str, ...]:
+    """``lpips,fid`` -> ("lpips", "fid"); an unknown name is an error listing the valid ones."""
+    names = tuple(dict.fromkeys(m.strip() for m in (text or "").split(",") if m.strip()))
+    unknown = [m for m in names if m not in EXTRA_METRICS]
+    if unknown:
+        raise InpaintError(f"Unknown metric {', '.join(unknown)}; --metrics takes {', '.join(EXTRA_METRICS)} "
+                           "(the pixel metrics are always computed).")
+    return names
+
+
+class FeatureStore:
+    """Inception features of each filled image (per method label and image index) and of the
+    originals, kept in ``<results>.features.npz`` so that a resumed benchmark still has every image
+    for FID, which is computed once per method at the end."""
+
+    REAL = "__real__"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data: dict[str, dict[int, np.ndarray]] = {}
+        if path.exists():
+            try:
+                with np.load(path, allow_pickle=False) as npz:
+                    for k, key in enumerate(json.loads(str(npz["keys"]))):
+                        self.data[key] = dict(zip(npz[f"idx{k}"].tolist(), npz[f"feat{k}"]))
+            except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+                raise InpaintError(f"The FID feature file {path} is damaged ({exc}); delete it and rerun: the "
+                                   "images without features are measured again.") from exc
+
+    def indices(self, key: str) -> set[int]:
+        return set(self.data.get(key, {}))
+
+    def add(self, key: str, index: int, image: np.ndarray) -> None:
+        from .fid import inception_features
+
+        self.data.setdefault(key, {})[index] = inception_features([image])[0].astype(np.float32)
+
+    def save(self) -> None:
+        arrays: dict[str, np.ndarray] = {"keys": np.array(json.dumps(list(self.data)))}
+        for k, rows in enumerate(self.data.values()):
+            arrays[f"idx{k}"] = np.array(list(rows), dtype=np.int64)
+            arrays[f"feat{k}"] = np.stack(list(rows.values())) if rows else np.zeros((0, 0), np.float32)
+        tmp = self.path.with_name(self.path.name + ".tmp.npz")
+        np.savez(tmp, **arrays)
+        os.replace(tmp, self.path)
+
+    def fid(self) -> dict[str, dict[str, float]]:
+        return fid_scores([self])
+
+
+def fid_scores(stores: list[FeatureStore]) -> dict[str, dict[str, float]]:
+    """FID of each method against the originals of the same images, pooled over several benchmarks
+    (a protocol of several mask families), with the image count."""
+    from .fid import frechet_distance
+
+    labels = dict.fromkeys(k for store in stores for k in store.data if k != FeatureStore.REAL)
+    out = {}
+    for label in labels:
+        pairs = [(store.data[FeatureStore.REAL][i], store.data[label][i]) for store in stores
+                 for i in sorted(store.indices(label) & store.indices(FeatureStore.REAL))]
+        if len(pairs) >= 2:
+            real, filled = (np.stack(side).astype(np.float64) for side in zip(*pairs))
+            out[label] = {"fid": frechet_distance(real, filled), "images": len(pairs)}
+    return out
+
+
 def evaluate_method(method: Method, images: ImageSet, masks: str | MaskGenerator, n: int | None = None,
                     seed: int = 0, progress: bool = True, label: str | None = None,
-                    skip: set[int] | None = None, samples: int = 1) -> Iterator[dict[str, Any]]:
+                    skip: set[int] | None = None, samples: int = 1, metrics: tuple[str, ...] = (),
+                    features: FeatureStore | None = None) -> Iterator[dict[str, Any]]:
     """Yield one row per image; the first image is run once untimed as warm-up. A stochastic method
     with ``samples`` > 1 draws that many fills per image: its row scores the most likely one, adds
-    :data:`SAMPLE_COLUMNS`, and ``ms`` is the time of all of them."""
+    :data:`SAMPLE_COLUMNS`, and ``ms`` is the time of all of them. ``metrics`` adds LPIPS columns;
+    with ``features``, the fill's (and the original's) Inception features go there for FID."""
     gen = make_mask_generator(masks) if isinstance(masks, str) else masks
     train_min = getattr(method, "meta", {}).get("training", {}).get("minutes")  # None: nothing trained
     count = len(images) if n is None else min(n, len(images))
@@ -62,7 +138,15 @@ def evaluate_method(method: Method, images: ImageSet, masks: str | MaskGenerator
         result = results[0]
         row = {"method": label or method.name, "index": i, "image": images.names[i],
                **image_metrics(result.image[..., :3], truth, mask), "ms": 1000.0 * result.seconds * len(results),
-               "log_likelihood": result.log_likelihood, "train_min": train_min, "peak_rss_mb": peak_rss_mb()}
+               "log_likelihood": result.log_likelihood, "train_min": train_min}
+        for column, net in LPIPS_COLUMNS.items():
+            if column in metrics:
+                row[column] = lpips(result.image[..., :3], truth, net)
+        if features is not None:
+            features.add(label or method.name, i, result.image[..., :3])
+            if i not in features.indices(FeatureStore.REAL):
+                features.add(FeatureStore.REAL, i, truth)
+        row["peak_rss_mb"] = peak_rss_mb()
         if n > 1:
             scores = [image_metrics(r.image[..., :3], truth, mask) for r in results]
             row.update({f"{m}_samples_mean": float(np.mean([sc[m] for sc in scores])) for m in SAMPLE_METRICS})
@@ -88,6 +172,7 @@ class BenchmarkSpec:
     seed: int = 0
     crops: int | None = None  # with size: that many random size x size crops per image at full resolution
     samples: int = 1  # fills per image for stochastic methods (most likely scored, plus means and diversity)
+    metrics: tuple[str, ...] = ()  # perceptual metrics beside the pixel ones: lpips, lpips_vgg, fid
 
 
 def method_from_label(label: str) -> Method:
@@ -116,26 +201,47 @@ def read_results(path: str | Path) -> pd.DataFrame:
     return df
 
 
+def fid_path(out: str | Path) -> Path:
+    """Where a benchmark with ``fid`` writes each method's FID: ``<results>.fid.json``."""
+    return Path(str(out) + ".fid.json")
+
+
+def read_fid(out: str | Path) -> dict[str, dict[str, float]]:
+    """The FID per method of a results file ({} when it was run without ``fid``)."""
+    path = fid_path(out)
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InpaintError(f"{path} is damaged ({exc}); rerun the same benchmark command to rewrite it.") from exc
+
+
 def run_benchmark(spec: BenchmarkSpec, out: str | Path, progress: bool = True,
                   on_row: Callable[[dict[str, Any]], None] | None = None, flush_seconds: float = 2.0) -> pd.DataFrame:
-    """Run (or resume) a benchmark, writing ``out`` (CSV) and ``out.json`` (the spec) atomically."""
+    """Run (or resume) a benchmark, writing ``out`` (CSV) and ``out.json`` (the spec) atomically; with
+    ``fid`` also ``out.features.npz`` (kept for resuming) and, at the end, ``out.fid.json``."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     spec_path = out.with_name(out.name + ".json")
+    spec = replace(spec, metrics=parse_metrics(",".join(spec.metrics)))
     spec_json = asdict(spec)
     spec_json["ratio"] = list(spec.ratio) if spec.ratio else None
+    spec_json["metrics"] = list(spec.metrics)
     previous = pd.DataFrame()
     if out.exists():
         if spec_path.exists():
             old = json.loads(spec_path.read_text())
             keys = [k for k in spec_json if k not in ("methods", "n")]
             defaults = asdict(BenchmarkSpec(methods=[]))  # a field added later reads as its default
+            defaults["metrics"] = []
             if {k: old.get(k, defaults[k]) for k in keys} != {k: spec_json[k] for k in keys}:
                 raise InpaintError(f"{out} holds results of another benchmark ({old}); choose another --out.")
         previous = read_results(out)
     spec_path.write_text(json.dumps(spec_json, indent=2))
     images = load_split(spec.data, spec.split, spec.size, crops=spec.crops)
     gen = make_mask_generator(spec.masks, spec.ratio)
+    features = FeatureStore(Path(str(out) + ".features.npz")) if "fid" in spec.metrics else None
     frames = [previous]
     pending: list[dict[str, Any]] = []
     last = time.perf_counter()
@@ -145,13 +251,20 @@ def run_benchmark(spec: BenchmarkSpec, out: str | Path, progress: bool = True,
         if pending:
             frames.append(pd.DataFrame(pending))
             pending = []
+        if features is not None:  # features first: a row on disk always has its features
+            features.save()
         write_atomic(pd.concat([f for f in frames if not f.empty], ignore_index=True), out)
 
     try:
         for label in spec.methods:
             done = set(previous.loc[previous["method"] == label, "index"]) if not previous.empty else set()
+            if features is not None and done - features.indices(label):  # rows without features: measure again
+                done &= features.indices(label)
+                stale = (previous["method"] == label) & ~previous["index"].isin(done)
+                frames[0] = previous = previous[~stale].reset_index(drop=True)
             method = method_from_label(label)
-            for row in evaluate_method(method, images, gen, spec.n, spec.seed, progress, label, done, samples=spec.samples):
+            for row in evaluate_method(method, images, gen, spec.n, spec.seed, progress, label, done,
+                                       samples=spec.samples, metrics=spec.metrics, features=features):
                 pending.append(row)
                 if on_row:
                     on_row(row)
@@ -160,17 +273,26 @@ def run_benchmark(spec: BenchmarkSpec, out: str | Path, progress: bool = True,
                     last = time.perf_counter()
     finally:
         flush()
+    if features is not None:
+        path = fid_path(out)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(features.fid(), indent=2))
+        os.replace(tmp, path)
     return read_results(out)
 
 
-def summarize(df: pd.DataFrame) -> pd.DataFrame:
-    """Mean and std per method of every summary metric (and log-likelihood and training minutes where present)."""
+def summarize(df: pd.DataFrame, fid: dict[str, dict[str, float]] | None = None) -> pd.DataFrame:
+    """Mean and std per method of every summary metric (and log-likelihood and training minutes where
+    present); with ``fid`` (from :func:`read_fid`) each method's FID and its image count."""
     cols = [c for c in (*SUMMARY_METRICS, "log_likelihood", *SAMPLE_COLUMNS, "train_min")
             if c in df.columns and df[c].notna().any()]
     table = df.groupby("method", sort=False)[cols].agg(["mean", "std"])
     table.insert(0, ("n", "images"), df.groupby("method", sort=False).size())
     if "peak_rss_mb" in df.columns:
         table[("peak_rss_mb", "max")] = df.groupby("method", sort=False)["peak_rss_mb"].max()
+    if fid:
+        table[("fid", "value")] = [fid.get(m, {}).get("fid", np.nan) for m in table.index]
+        table[("fid", "images")] = [fid.get(m, {}).get("images", np.nan) for m in table.index]
     return table
 
 
@@ -196,13 +318,15 @@ def paired_against(df: pd.DataFrame, baseline: str, metric: str = "mse_hole_01",
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis(f"{metric} against {baseline}")
 
 
-BUCKET_METRICS = ("l1_full_01", "l1_hole_01", "psnr_full_db", "ssim_full")
+BUCKET_METRICS = ("l1_full_01", "l1_hole_01", "mse_hole_01", "psnr_full_db", "ssim_full", *LPIPS_COLUMNS)
 
 
 def by_bucket(df: pd.DataFrame, metrics: tuple[str, ...] = BUCKET_METRICS) -> pd.DataFrame:
-    """Mean and std per method and hole-ratio bucket (the semi-parametric paper's Table 1 layout; its
-    L1 is over the whole image, which is why it grows with the hole)."""
+    """Mean and std per method and hole-ratio bucket of the ``metrics`` the results have (the
+    semi-parametric paper's Table 1 layout; its L1 is over the whole image, which is why it grows
+    with the hole)."""
     sub = df.dropna(subset=["bucket"])
-    table = sub.groupby(["bucket", "method"], sort=False)[list(metrics)].agg(["mean", "std"])
+    present = [m for m in metrics if m in sub.columns and sub[m].notna().any()]
+    table = sub.groupby(["bucket", "method"], sort=False)[present].agg(["mean", "std"])
     order = {label: i for i, label in enumerate(BUCKET_LABELS)}  # by hole ratio; methods stay in the order they ran
     return table.sort_index(level="bucket", sort_remaining=False, key=lambda idx: idx.map(order))

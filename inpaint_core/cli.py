@@ -1,4 +1,4 @@
-"""The ``inpaint`` command line: run, methods, benchmark, train, ensemble, index, zoo."""
+"""The ``inpaint`` command line: run, methods, benchmark, leaderboard, train, ensemble, index, zoo."""
 
 from __future__ import annotations
 
@@ -105,16 +105,17 @@ def cmd_methods(args: argparse.Namespace) -> int:
 def cmd_benchmark(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from .benchmark import BenchmarkSpec, by_bucket, paired_against, run_benchmark, summarize
+    from .benchmark import BenchmarkSpec, by_bucket, paired_against, parse_metrics, read_fid, run_benchmark, summarize
 
     ratio = tuple(float(v) for v in args.ratio.split(",")) if args.ratio else None
     spec = BenchmarkSpec([m.strip() for m in args.methods.split(",") if m.strip()], args.data, args.split, args.size,
-                         args.masks, ratio, args.n, args.seed, args.crops, args.samples)  # type: ignore[arg-type]
+                         args.masks, ratio, args.n, args.seed, args.crops, args.samples,  # type: ignore[arg-type]
+                         parse_metrics(args.metrics))
     if args.against and args.against not in spec.methods:  # before the run, not after an hour of it
         raise InpaintError(f"--against '{args.against}' is not one of --methods; add it there, spelled the same.")
     df = run_benchmark(spec, args.out, progress=not args.quiet)
     with pd.option_context("display.width", 200, "display.max_columns", 40, "display.precision", 5):
-        summary = summarize(df)
+        summary = summarize(df, read_fid(args.out))
         print(summary.to_string())
         buckets = by_bucket(df)
         if not buckets.empty:
@@ -162,10 +163,19 @@ def bucket_markdown(buckets) -> str:
     return "\n\n".join(blocks)
 
 
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from .leaderboard import DEFAULT_METHODS, run_protocol
+
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()] if args.methods else list(DEFAULT_METHODS)
+    run_protocol(args.datasets, args.out_dir, methods, args.n, progress=not args.quiet)
+    print((Path(args.out_dir) / "leaderboard.md").read_text())
+    return 0
+
+
 def markdown_table(summary) -> str:
     """Mean of each metric per method as a Markdown table (README)."""
     cols = [c for c in summary.columns if c[0] != "n" and c[1] != "std"]
-    lines = ["| method | " + " | ".join(c[0] if c[1] == "mean" else f"{c[0]} ({c[1]})" for c in cols) + " |",
+    lines = ["| method | " + " | ".join(c[0] if c[1] in ("mean", "value") else f"{c[0]} ({c[1]})" for c in cols) + " |",
              "|---|" + "---:|" * len(cols)]
     for method, row in summary.iterrows():
         lines.append(f"| {method} | " + " | ".join("-" if row[c] != row[c] else f"{row[c]:.4g}" for c in cols) + " |")
@@ -348,8 +358,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="comma-separated, NAME or NAME@CHECKPOINT, optionally ?OPTION=VALUE&... after it")
     _data_arguments(bench)
     bench.add_argument("--crops", type=int, help="with --size: N random SIZE crops per image at full resolution")
-    bench.add_argument("--masks", default="centre", help="centre|centre8|rect|blobs|strokes|quickdraw:PATH[:STROKES]|files:PATH")
+    bench.add_argument("--masks", default="centre", help="centre|centre8|rect|blobs|strokes|object[:LO:HI]|quickdraw:PATH[:STROKES]|files:PATH")
     bench.add_argument("--ratio", help="hole-ratio range LOW,HIGH")
+    bench.add_argument("--metrics", help="perceptual metrics beside the pixel ones: lpips (ST-LPIPS AlexNet), "
+                                         "lpips_vgg, fid (per method, over all images); e.g. lpips,fid")
     bench.add_argument("--n", type=int, help="number of images")
     bench.add_argument("--seed", type=int, default=0)
     bench.add_argument("--samples", type=int, default=1,
@@ -362,6 +374,16 @@ def build_parser() -> argparse.ArgumentParser:
                             "is (95%% bootstrap interval) and on what share of images it wins")
     bench.add_argument("--quiet", action="store_true")
     bench.set_defaults(func=cmd_benchmark)
+
+    board = sub.add_parser("leaderboard", help="the photo leaderboard: BSDS500 val, irregular and object masks, "
+                                               "pixel metrics, LPIPS and FID, ranked by LPIPS (resumable)")
+    board.add_argument("--datasets", default="../shared/datasets",
+                       help="folder holding bsds500/images-jpg.tar.gz and masks/nvidia-irregular-even-6000.tar.gz")
+    board.add_argument("--methods", help="comma-separated labels (default: every method that runs on photos)")
+    board.add_argument("--n", type=int, help="first N validation photos only (default: all 100)")
+    board.add_argument("--out-dir", default="docs/results/photo")
+    board.add_argument("--quiet", action="store_true")
+    board.set_defaults(func=cmd_leaderboard)
 
     train = sub.add_parser("train", help="train a learned method into a zoo folder")
     train.add_argument("method")

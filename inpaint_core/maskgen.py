@@ -231,8 +231,40 @@ class TopBand:
         return mask
 
 
-MASK_FAMILIES = ("centre", "centre8", "rect", "blobs[:MAX_BLOBS[:ITER_MAX]]", "strokes", "top[:FRACTION]", "quickdraw:PATH[:MEAN_STROKES]", "files:PATH",
-                 "A+B (mixture)")
+@dataclass
+class ObjectBlob:
+    """One large free-form blob covering ``low``-``high`` of the image, like the outline a person paints
+    around an object to remove: a star-shaped closed curve with a few smooth lobes, its area drawn
+    uniformly in the range and met by rescaling the outline (then clipped by the image border)."""
+
+    low: float = 0.10
+    high: float = 0.40
+    lobes: int = 5
+
+    def __call__(self, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+        target = rng.uniform(self.low, self.high) * height * width
+        theta = np.linspace(0, 2 * math.pi, 180, endpoint=False)
+        radius = np.ones_like(theta)
+        for k in range(2, 2 + self.lobes):
+            radius += rng.uniform(0, 0.35 / k) * np.cos(k * theta + rng.uniform(0, 2 * math.pi))
+        aspect = rng.uniform(0.6, 1.6)
+        shape = np.stack([radius * np.cos(theta) * aspect, radius * np.sin(theta) / aspect], axis=1)
+        unit_area = 0.5 * abs(np.dot(shape[:, 0], np.roll(shape[:, 1], 1)) - np.dot(shape[:, 1], np.roll(shape[:, 0], 1)))
+        shape *= math.sqrt(target / unit_area)
+        half = np.minimum(np.abs(shape).max(axis=0), [width / 2, height / 2])
+        centre = np.array([rng.uniform(half[0], width - half[0]), rng.uniform(half[1], height - half[1])])
+        for _ in range(3):  # rescale about the centre until pixels, border clipping included, meet the target
+            canvas = np.zeros((height, width), dtype=np.uint8)
+            cv2.fillPoly(canvas, [np.round(shape + centre).astype(np.int32)], 255)
+            area = max(int(np.count_nonzero(canvas)), 1)
+            if abs(area - target) <= 0.01 * height * width:
+                break
+            shape *= math.sqrt(target / area)
+        return canvas > 0
+
+
+MASK_FAMILIES = ("centre", "centre8", "rect", "blobs[:MAX_BLOBS[:ITER_MAX]]", "strokes", "object[:LOW:HIGH]", "top[:FRACTION]",
+                 "quickdraw:PATH[:MEAN_STROKES]", "files:PATH", "A+B (mixture)")
 
 
 @dataclass
@@ -266,6 +298,14 @@ def make_mask_generator(spec: str, ratio: tuple[float, float] | None = None) -> 
         gen = RandomBlobs(*sizes[:1], iter_max=sizes[1] if len(sizes) > 1 else 7)
     elif kind == "strokes":
         gen = FreeFormStrokes()
+    elif kind == "object":  # object[:LOW:HIGH], hole share of one blob, default 0.10:0.40
+        try:
+            bounds = [float(v) for v in arg.split(":")] if arg else [0.10, 0.40]
+        except ValueError as exc:
+            raise MaskError(f"'{spec}': object takes the hole share range, e.g. object:0.1:0.4.") from exc
+        if len(bounds) != 2 or not 0 < bounds[0] <= bounds[1] < 1:
+            raise MaskError(f"'{spec}': object takes two shares 0 < LOW <= HIGH < 1, e.g. object:0.1:0.4.")
+        gen = ObjectBlob(*bounds)
     elif kind == "top":
         try:
             fraction = float(arg) if arg else 0.75

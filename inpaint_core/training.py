@@ -322,7 +322,7 @@ def publish(cls: type[TorchMethod], net: torch.nn.Module, out: Path, recipe: dic
     (out / RECIPE).write_text(json.dumps(r, indent=2, sort_keys=True) + "\n")
     saved = cls(checkpoint=out)
     rows = list(evaluate_method(saved, images, r["eval_masks"], n=n_eval, seed=r["seed"]))
-    metrics = {k: float(np.mean([row[k] for row in rows])) for k in SUMMARY_METRICS}
+    metrics = {k: float(np.mean([row[k] for row in rows])) for k in SUMMARY_METRICS if k in rows[0]}
     # an exact fill has an infinite PSNR, and then the mean has no value (JSON has no Infinity)
     metrics = {k: v if np.isfinite(v) else None for k, v in metrics.items()}
     metrics.update(saved.validation_report(cached_array(r["data"], "val", r["size"], crops=crops)))

@@ -22,6 +22,23 @@ os.environ["INPAINT_INDEX_DIR"] = str(_PRIVATE / "indexes")  # retrieval databas
 tempfile.tempdir = None  # re-read TMPDIR
 
 
+def _refuse_unpickling() -> None:
+    """Nothing may be unpickled beyond tensors: any torch.load without weights_only=True fails the test."""
+    import torch
+
+    original = torch.load
+
+    def guarded(*args, **kwargs):
+        if kwargs.get("weights_only") is not True:
+            raise AssertionError("torch.load was called without weights_only=True: nothing may be unpickled")
+        return original(*args, **kwargs)
+
+    torch.load = guarded
+
+
+_refuse_unpickling()
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)

@@ -126,3 +126,19 @@ def test_bigger_blobs_from_the_spec():
     assert ratio("blobs:8:12") > 2 * ratio("blobs")
     with pytest.raises(MaskError, match="whole numbers"):
         maskgen.make_mask_generator("blobs:many")
+
+
+def test_object_blob_is_one_connected_region_in_its_hole_range():
+    import cv2
+
+    gen = maskgen.make_mask_generator("object")
+    for i, (h, w) in enumerate([(321, 481), (481, 321), (64, 64), (100, 300)] * 10):
+        mask = gen(h, w, np.random.default_rng([0, i]))
+        assert 0.09 <= mask.mean() <= 0.41, (h, w, mask.mean())  # 10-40%, within the 1% tolerance
+        assert cv2.connectedComponents(mask.astype(np.uint8))[0] == 2  # background + one blob
+    assert np.array_equal(gen(50, 70, np.random.default_rng(3)), gen(50, 70, np.random.default_rng(3)))
+    small = maskgen.make_mask_generator("object:0.02:0.05")
+    assert all(0.015 <= small(80, 80, np.random.default_rng(i)).mean() <= 0.055 for i in range(20))
+    for bad in ("object:big", "object:0.5:0.2", "object:0.1"):
+        with pytest.raises(MaskError, match="object"):
+            maskgen.make_mask_generator(bad)

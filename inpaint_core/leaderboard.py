@@ -1,0 +1,117 @@
+"""The photo leaderboard: one documented protocol, rerun by one command, ranked by LPIPS.
+
+BSDS500 ``val`` (100 photos at full resolution, never trained on) with two mask families:
+``irregular`` (the NVIDIA irregular masks, hole ratio 1-40%, reported per 10% bucket) and
+``object`` (one large free-form blob of 10-40%, like the outline a person paints around an object
+to remove). Every row has the pixel metrics and ST-LPIPS; FID is pooled over both families. The
+summary (``leaderboard.json``) is what the README, the dashboard's default view and the app's
+default method read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .benchmark import BenchmarkSpec, FeatureStore, by_bucket, fid_scores, run_benchmark
+
+#: Mask family per protocol part; the NVIDIA archive path is filled in from the data root.
+PARTS = {"irregular": ("files:{root}/masks/nvidia-irregular-even-6000.tar.gz", (0.01, 0.40)),
+         "object": ("object", None)}
+DATA = "{root}/bsds500/images-jpg.tar.gz"
+METRICS = ("lpips", "fid")
+#: The summary's columns, ranking metric first.
+COLUMNS = ("lpips", "mse_hole_01", "l1_hole_01", "psnr_full_db", "ssim_full", "ms")
+DEFAULT_METHODS = ("patchmatch", "telea", "navier-stokes", "biharmonic", "mean-colour", "glcic@glcic-bsds500-64",
+                   "glcic@glcic-cifar10-32", "pconv@pconv-celeba-64", "pconv@pconv-cifar10-32",
+                   "sim-k@sim0-celeba-64", "sim-k@sim0-cifar10-32", "mle-matrix-normal@mn-sunhays-1024")
+SUMMARY = "leaderboard.json"
+
+
+def specs(root: str | Path, methods: list[str], n: int | None = None, seed: int = 0) -> dict[str, BenchmarkSpec]:
+    return {part: BenchmarkSpec(list(methods), DATA.format(root=root), "val", None, masks.format(root=root), ratio, n,
+                                seed, metrics=METRICS)
+            for part, (masks, ratio) in PARTS.items()}
+
+
+def run_protocol(root: str | Path, out_dir: str | Path, methods: list[str], n: int | None = None,
+                 progress: bool = True) -> dict:
+    """Run (or resume) both parts, then write ``leaderboard.json`` and ``leaderboard.md`` in ``out_dir``."""
+    out_dir = Path(out_dir)
+    frames = []
+    for part, spec in specs(root, methods, n).items():
+        df = run_benchmark(spec, out_dir / f"{part}.csv", progress=progress)
+        frames.append(df.assign(part=part))
+    stores = [FeatureStore(out_dir / f"{part}.csv.features.npz") for part in PARTS]
+    command = "inpaint leaderboard --datasets DATASETS --methods " + shlex.quote(",".join(methods)) + \
+        (f" --n {n}" if n else "") + f" --out-dir {out_dir}"
+    summary = summarize_protocol(pd.concat(frames, ignore_index=True), fid_scores(stores), command)
+    write_atomic_text(out_dir / SUMMARY, json.dumps(summary, indent=2) + "\n")
+    write_atomic_text(out_dir / "leaderboard.md", leaderboard_markdown(summary))
+    return summary
+
+
+def write_atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _clean(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def summarize_protocol(df: pd.DataFrame, fid: dict[str, dict[str, float]], command: str) -> dict:
+    """Means per method over both parts (ranked by LPIPS), FID pooled, and per-part bucket means."""
+    rows = []
+    for method, group in df.groupby("method", sort=False):
+        row = {"method": method, "images": int(len(group))}
+        row.update({c: _clean(group[c].mean()) for c in COLUMNS})
+        row["fid"] = fid.get(method, {}).get("fid")
+        row["fid_images"] = fid.get(method, {}).get("images")
+        rows.append(row)
+    rows.sort(key=lambda r: (r["lpips"] is None, r["lpips"]))
+    buckets = {}
+    for part, group in df.groupby("part", sort=False):
+        table = by_bucket(group, ("lpips", "mse_hole_01"))
+        buckets[part] = [{"bucket": b, "method": m, "images": int((group["bucket"] == b).sum() / group["method"].nunique()),
+                          "lpips": _clean(r[("lpips", "mean")]), "mse_hole_01": _clean(r[("mse_hole_01", "mean")])}
+                         for (b, m), r in table.iterrows()]
+    return {"protocol": "BSDS500 val, full resolution; irregular = NVIDIA masks 1-40% hole, object = one free-form "
+                        "blob 10-40%; seed 0; LPIPS = ST-LPIPS AlexNet (lower is better); FID pooled over both parts",
+            "command": command, "ranked_by": "lpips", "methods": rows, "buckets": buckets}
+
+
+def read_leaderboard(path: str | Path) -> dict | None:
+    """A written summary, or None when it does not exist."""
+    path = Path(path)
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def leaderboard_markdown(summary: dict) -> str:
+    """The ranked table, then LPIPS and hole MSE per hole-ratio bucket for each part."""
+    lines = ["| rank | method | LPIPS | hole MSE | hole L1 | PSNR dB | SSIM | ms per image | FID (images) |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    fmt = lambda v, f: "-" if v is None else format(v, f)  # noqa: E731
+    for rank, r in enumerate(summary["methods"], start=1):
+        fid = "-" if r["fid"] is None else f"{r['fid']:.1f} ({r['fid_images']})"
+        lines.append(f"| {rank} | `{r['method']}` | {fmt(r['lpips'], '.4f')} | {fmt(r['mse_hole_01'], '.4f')} | "
+                     f"{fmt(r['l1_hole_01'], '.4f')} | {fmt(r['psnr_full_db'], '.2f')} | {fmt(r['ssim_full'], '.4f')} | "
+                     f"{fmt(r['ms'], '.0f')} | {fid} |")
+    order = [r["method"] for r in summary["methods"]]
+    for part, cells in summary["buckets"].items():
+        names = list(dict.fromkeys(c["bucket"] for c in cells))
+        counts = {c["bucket"]: c["images"] for c in cells}
+        for metric, title in (("lpips", "LPIPS"), ("mse_hole_01", "hole MSE")):
+            lines += ["", f"{title}, {part} masks, per hole-ratio bucket (images):", "",
+                      "| method | " + " | ".join(f"{b} ({counts[b]})" for b in names) + " |",
+                      "|---|" + "---:|" * len(names)]
+            value = {(c["bucket"], c["method"]): c[metric] for c in cells}
+            for method in order:
+                lines.append(f"| `{method}` | " + " | ".join(fmt(value.get((b, method)), ".4f") for b in names) + " |")
+    return "\n".join(lines) + "\n"
