@@ -1,7 +1,10 @@
-"""Streamlit dashboard: run the benchmark harness and compare methods on L1, MSE, PSNR, SSIM, MAEM and time.
+"""Streamlit dashboard: the photo leaderboard, and benchmarks comparing methods on perceptual metrics
+(LPIPS, FID), pixel metrics (L1, MSE, PSNR, SSIM, MAEM) and time.
 
-Pages: Run (a resumable benchmark with a live count), Compare (tables and Plotly charts), Examples
-(the images behind the numbers), Zoo (the checkpoints' cards). Results are CSV files in
+Pages: Leaderboard (the default: the photo protocol ranked by LPIPS, from ``docs/results/photo``
+or ``$INPAINT_LEADERBOARD_DIR``), Run (a resumable benchmark with a live count), Compare (tables and
+Plotly charts, ranked by the metric you pick), Examples (the images behind the numbers), Zoo (the
+checkpoints' cards). Results are CSV files in
 ``$INPAINT_RESULTS_DIR`` (default ``results/``), so a reload or a second visitor sees them without
 recomputing, and a stopped run resumes where it stopped.
 
@@ -19,21 +22,25 @@ import plotly.express as px
 import streamlit as st
 
 from inpaint_core.benchmark import (SAMPLE_COLUMNS, SAMPLE_METRICS, SUMMARY_METRICS, BenchmarkSpec, by_bucket, image_mask,
-                                    method_from_label, read_results, run_benchmark, summarize)
+                                    method_from_label, read_fid, read_results, run_benchmark, summarize)
 from inpaint_core.datasets import load_split
 from inpaint_core.errors import InpaintError
+from inpaint_core.leaderboard import PARTS, SUMMARY, leaderboard_dir, read_leaderboard
 from inpaint_core.maskgen import make_mask_generator
 from inpaint_core.masks import BUCKET_LABELS
 from inpaint_core.methods import list_methods
 from inpaint_core.zoo import load_catalog, locate, zoo_dir
 
-PAGES = ("Run", "Compare", "Examples", "Zoo")
+PAGES = ("Leaderboard", "Run", "Compare", "Examples", "Zoo")
 MASKS = {"centre": "centre", "rectangles (5-12 px at 32)": "rect", "random blobs": "blobs", "free-form strokes": "strokes",
-         "Quick Draw strokes (path)": "quickdraw", "mask folder (path)": "files"}
+         "object blob (10-40%)": "object", "Quick Draw strokes (path)": "quickdraw", "mask folder (path)": "files"}
 LABELS = {"l1_hole_01": "L1 in hole [0,1]", "mse_hole_01": "MSE in hole [0,1]", "l2paper_hole_01": "L2 (paper) [0,1]",
           "l2paper_hole_255": "L2 (paper) [0,255]", "maem_hole_pct": "MAEM %", "psnr_full_db": "PSNR dB",
           "ssim_full": "SSIM", "ms": "ms per image", "log_likelihood": "log-likelihood",
-          "diversity_hole": "sample diversity (RMS in hole)"}
+          "diversity_hole": "sample diversity (RMS in hole)", "lpips": "LPIPS (ST, AlexNet)",
+          "lpips_vgg": "LPIPS (ST, VGG-16)", "fid": "FID", "fid_images": "FID images"}
+#: Metrics where higher is better; every other one ranks ascending.
+HIGHER_IS_BETTER = ("psnr_full_db", "ssim_full", "maem_hole_pct", "log_likelihood")
 LABELS.update({f"{m}_samples_mean": f"{LABELS[m]}, mean of samples" for m in SAMPLE_METRICS})
 
 
@@ -92,6 +99,8 @@ def page_run() -> None:
         seed = st.number_input("Seed", 0, 2**31 - 1, 0)
         samples = st.number_input("Samples per image (stochastic methods: the most likely is scored, plus the "
                                   "mean over samples and their diversity)", 1, 64, 1)
+        perceptual = st.multiselect("Perceptual metrics (LPIPS per image, FID per method at the end)",
+                                    ["lpips", "lpips_vgg", "fid"], default=["lpips"], format_func=LABELS.get)
         name = st.text_input("Results name", "benchmark")
         submitted = st.form_submit_button("Run")
     if not submitted:
@@ -107,7 +116,7 @@ def page_run() -> None:
         family = f"{family}:{mask_path}"
     spec = BenchmarkSpec(methods, data, split, int(size) or None, family,
                          None if ratio == (0.0, 1.0) else (float(ratio[0]), float(ratio[1])), int(n), int(seed),
-                         samples=int(samples))
+                         samples=int(samples), metrics=tuple(perceptual))
     out = results_dir() / f"{Path(name).name}.csv"
     total = len(methods) * int(n)
     bar = st.progress(0.0, text="starting")
@@ -124,24 +133,67 @@ def page_run() -> None:
         return
     bar.progress(1.0, text=f"done: {len(df)} results in {out.name}")
     st.success(f"Saved {len(df)} rows to {out}. Open Compare to see them.")
-    show_summary(df)
+    show_summary(df, read_fid(out))
 
 
-def summary_table(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per method: 'mean ± std' for every metric (numeric means kept for sorting)."""
-    table = summarize(df)
+def present_metrics(df: pd.DataFrame) -> list[str]:
+    """The summary metrics these results have, perceptual ones first (they rank photos best)."""
+    order = ("lpips", "lpips_vgg", *[m for m in SUMMARY_METRICS if not m.startswith("lpips")])
+    return [m for m in order if m in df.columns and df[m].notna().any()]
+
+
+def summary_table(df: pd.DataFrame, fid: dict | None = None, rank_by: str | None = None) -> pd.DataFrame:
+    """One row per method: 'mean ± std' for every metric (numeric means kept for sorting), FID where the
+    run computed it, sorted best first by ``rank_by``."""
+    table = summarize(df, fid)
     out = pd.DataFrame(index=table.index)
     out["images"] = table[("n", "images")]
-    for metric in [c for c in (*SUMMARY_METRICS, "log_likelihood", *SAMPLE_COLUMNS) if (c, "mean") in table.columns]:
+    if ("fid", "value") in table.columns:
+        out[LABELS["fid"]] = table[("fid", "value")]
+        out[LABELS["fid_images"]] = table[("fid", "images")]
+    for metric in [c for c in (*present_metrics(df), "log_likelihood", *SAMPLE_COLUMNS) if (c, "mean") in table.columns]:
         out[LABELS[metric]] = table[(metric, "mean")]
         out[LABELS[metric] + " ±"] = table[(metric, "std")]
     if ("peak_rss_mb", "max") in table.columns:
         out["peak memory MB"] = table[("peak_rss_mb", "max")]
+    if rank_by is not None and LABELS[rank_by] in out.columns:
+        out = out.sort_values(LABELS[rank_by], ascending=rank_by not in HIGHER_IS_BETTER)
     return out
 
 
-def show_summary(df: pd.DataFrame) -> None:
-    st.dataframe(summary_table(df), width="stretch")
+def show_summary(df: pd.DataFrame, fid: dict | None = None, rank_by: str | None = None) -> None:
+    st.dataframe(summary_table(df, fid, rank_by), width="stretch")
+
+
+def page_leaderboard() -> None:
+    """The photo leaderboard (the default view): what to use on a photo, ranked by LPIPS."""
+    st.header("Photo leaderboard")
+    folder = leaderboard_dir()
+    try:
+        summary = read_leaderboard(folder / SUMMARY)
+    except InpaintError as exc:
+        st.error(str(exc))
+        return
+    if summary is None:
+        st.info(f"No leaderboard in {folder}: create it with `inpaint leaderboard --datasets PATH --out-dir {folder}`.")
+        return
+    st.caption(f"{summary['protocol']}. Command: `{summary['command']}`")
+    table = pd.DataFrame(summary["methods"]).set_index("method")
+    metrics = [m for m in ("lpips", "fid", "mse_hole_01", "l1_hole_01", "psnr_full_db", "ssim_full", "ms") if m in table]
+    rank_by = st.selectbox("Rank by", metrics, format_func=LABELS.get, key="leaderboard_rank")
+    table = table.sort_values(rank_by, ascending=rank_by not in HIGHER_IS_BETTER, na_position="last")
+    table.insert(0, "rank", range(1, len(table) + 1))
+    st.dataframe(table.rename(columns=LABELS), width="stretch")
+    st.plotly_chart(px.bar(table.reset_index(), x="method", y=rank_by, title=f"{LABELS[rank_by]} per method",
+                           labels={rank_by: LABELS[rank_by]}), key="leaderboard_bar")
+    part = st.radio("Masks", list(PARTS), horizontal=True, key="leaderboard_part")
+    cells = pd.DataFrame(summary["buckets"].get(part, []))
+    bucket_metric = rank_by if rank_by in ("lpips", "mse_hole_01") else "lpips"
+    if not cells.empty:
+        st.plotly_chart(px.bar(cells, x="bucket", y=bucket_metric, color="method", barmode="group",
+                               category_orders={"bucket": list(BUCKET_LABELS), "method": list(table.index)},
+                               title=f"{LABELS[bucket_metric]} per hole-ratio bucket, {part} masks",
+                               labels={bucket_metric: LABELS[bucket_metric]}), key="leaderboard_buckets")
 
 
 def page_compare() -> None:
@@ -150,10 +202,16 @@ def page_compare() -> None:
     if chosen is None:
         return
     path, df = chosen
-    show_summary(df)
+    metrics = present_metrics(df)
+    metric = st.selectbox("Metric (ranks the table and draws the charts)", metrics, format_func=LABELS.get)
+    try:
+        fid = read_fid(path)
+    except InpaintError as exc:
+        st.warning(str(exc))
+        fid = {}
+    show_summary(df, fid, metric)
     st.download_button("Download CSV", df.to_csv(index=False), file_name=path.name, mime="text/csv")
-    means = df.groupby("method", sort=False)[list(SUMMARY_METRICS)].agg(["mean", "std"])
-    metric = st.selectbox("Metric", list(SUMMARY_METRICS), format_func=LABELS.get)
+    means = df.groupby("method", sort=False)[metrics].agg(["mean", "std"])
     flat = pd.DataFrame({"method": means.index, "mean": means[(metric, "mean")].values, "std": means[(metric, "std")].values})
     st.plotly_chart(px.bar(flat, x="method", y="mean", error_y="std", title=f"{LABELS[metric]} per method",
                            labels={"mean": LABELS[metric]}), key="per_method")
@@ -215,6 +273,8 @@ def page_examples() -> None:
             if not row.empty:
                 r = row.iloc[0]
                 caption += f"\nL1 {r['l1_hole_01']:.4f} · PSNR {r['psnr_full_db']:.2f} · SSIM {r['ssim_full']:.3f}"
+                if "lpips" in r and r["lpips"] == r["lpips"]:
+                    caption += f" · LPIPS {r['lpips']:.4f}"
             col.image(result.image, caption=caption)
 
 
@@ -243,7 +303,8 @@ def main() -> None:
     st.set_page_config(page_title="inpaint-zoo dashboard", layout="wide")
     st.title("inpaint-zoo: compare inpainting methods")
     page = st.sidebar.radio("Page", PAGES, key="page")
-    {"Run": page_run, "Compare": page_compare, "Examples": page_examples, "Zoo": page_zoo}[page]()
+    {"Leaderboard": page_leaderboard, "Run": page_run, "Compare": page_compare, "Examples": page_examples,
+     "Zoo": page_zoo}[page]()
 
 
 main()

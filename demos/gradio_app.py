@@ -23,6 +23,7 @@ from gradio.data_classes import FileData
 from inpaint_core import InpaintError, load_image, load_mask, load_method, save_image
 from inpaint_core.figures import heatmap
 from inpaint_core.images import RGBImage
+from inpaint_core.leaderboard import ranked_methods
 from inpaint_core.methods import Method, Option, get_method_class, list_methods
 from inpaint_core.zoo import load_catalog, locate
 
@@ -53,6 +54,17 @@ def available_choices() -> list[Choice]:
                 choices.append(Choice(f"{cls.name} · {entry.id}", cls.name, entry.id,
                                       f"{cls.description} Checkpoint `{entry.id}`: {entry.dataset}, {entry.resolution} px."))
     return choices
+
+
+def default_choice(choices: list[Choice]) -> str:
+    """The picker's default: the best-ranked method of the photo leaderboard that is available here."""
+    by_label = {(c.method if c.checkpoint is None else f"{c.method}@{c.checkpoint}"): c.label for c in choices}
+    try:
+        ranked = ranked_methods()
+    except InpaintError as exc:
+        log.warning("%s", exc)
+        ranked = []
+    return next((by_label[m] for m in ranked if m in by_label), "telea" if "telea" in by_label else choices[0].label)
 
 
 @lru_cache(maxsize=None)
@@ -175,12 +187,19 @@ def run_compare(editor: dict | None, mask_file: str | None, labels: list[str] | 
 
 
 def api_inpaint(image: FileData, mask: FileData, method: str = "telea", seed: int = 0) -> FileData:
-    """API endpoint (``/inpaint``): image and mask files in, the lossless PNG result out."""
-    choice = _choices_by_label().get(method) or next((c for c in _choices_by_label().values() if c.method == method), None)
-    if choice is None:
-        raise InpaintError(f"Unknown method '{method}'. Known: {', '.join(_choices_by_label())}.")
-    rgb = load_image(_path(image))
-    result = get_method(choice.label).inpaint(rgb, load_mask(_path(mask), rgb.shape), seed=int(seed))
+    """API endpoint (``/inpaint``): image and mask files in, the lossless PNG result out. A library error
+    reaches the caller as ``gr.Error`` with its message (what is wrong and what to do)."""
+    import gradio as gr
+
+    try:
+        choice = _choices_by_label().get(method) or next((c for c in _choices_by_label().values() if c.method == method), None)
+        if choice is None:
+            raise InpaintError(f"Unknown method '{method}'. Known: {', '.join(_choices_by_label())}.")
+        rgb = load_image(_path(image))
+        seed = int(seed) if isinstance(seed, float) and seed.is_integer() else seed  # JSON numbers may be floats
+        result = get_method(choice.label).inpaint(rgb, load_mask(_path(mask), rgb.shape), seed=seed)
+    except InpaintError as exc:
+        raise gr.Error(str(exc)) from exc
     out = Path(tempfile.mkdtemp(prefix="inpaint-api-")) / "inpainted.png"
     save_image(out, result.image)
     return FileData(path=str(out))
@@ -213,7 +232,7 @@ def build_app():
 
     choices = available_choices()
     labels = [c.label for c in choices]
-    default = "telea" if "telea" in labels else labels[0]
+    default = default_choice(choices)
     options = all_options()
     describe_choice = {c.label: c.description for c in choices}
 

@@ -89,6 +89,14 @@ def write_card(folder: str | Path, checkpoint_id: str, repo_id: str | None = Non
     rows = "\n".join(f"| {k} | {v:.6g} |" if isinstance(v, (int, float)) else f"| {k} | {'-' if v is None else v} |"
                      for k, v in metrics.items())
     train = meta.get("training", {})
+    photo = meta.get("photo_leaderboard")
+    photo_section = "" if not photo else f"""
+## Photo leaderboard
+
+Rank {photo['rank']} of {photo['of']} on the photo protocol ({photo['protocol']}):
+ST-LPIPS {photo['lpips']:.4f}, hole MSE {photo['mse_hole_01']:.4f}, FID {photo['fid']:.1f} over {photo['fid_images']} images,
+{photo['ms']:.0f} ms per photo. Reproduce with `{photo['command']}`.
+"""
     content = f"""---
 {data.to_yaml()}
 ---
@@ -108,7 +116,7 @@ Protocol: {meta.get('evaluation_protocol', '?')}
 | metric | value |
 |---|---|
 {rows}
-
+{photo_section}
 ## Training
 
 - time on this recipe's machine: {train.get('minutes', '?')} min ({train.get('device', 'cpu')}), {train.get('steps', '?')} steps, {train.get('epochs', '?')} epochs

@@ -167,7 +167,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     from .leaderboard import DEFAULT_METHODS, run_protocol
 
     methods = [m.strip() for m in args.methods.split(",") if m.strip()] if args.methods else list(DEFAULT_METHODS)
-    run_protocol(args.datasets, args.out_dir, methods, args.n, progress=not args.quiet)
+    run_protocol(args.datasets, args.out_dir, methods, args.n, progress=not args.quiet, record=args.record)
     print((Path(args.out_dir) / "leaderboard.md").read_text())
     return 0
 
@@ -382,6 +382,8 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--methods", help="comma-separated labels (default: every method that runs on photos)")
     board.add_argument("--n", type=int, help="first N validation photos only (default: all 100)")
     board.add_argument("--out-dir", default="docs/results/photo")
+    board.add_argument("--record", action="store_true",
+                       help="put each zoo checkpoint's figures on its model card and catalog entry")
     board.add_argument("--quiet", action="store_true")
     board.set_defaults(func=cmd_leaderboard)
 

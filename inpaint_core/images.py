@@ -77,7 +77,12 @@ def open_pil(src: ImageSource, max_pixels: int | None = None) -> Image.Image:
                 if not path.is_file():
                     raise ImageReadError(f"No image file at {what}: check the path.")
                 img = Image.open(path)
-        except (UnidentifiedImageError, OSError) as exc:
+        except Image.DecompressionBombError as exc:  # Pillow's own guard fires above 2x its limit
+            raise ImageTooLargeError(
+                f"Image {what} declares more pixels than Pillow will decode ({exc}); the limit here is "
+                f"{max_pixels_limit(max_pixels):,} pixels (INPAINT_MAX_PIXELS). Downscale it first."
+            ) from exc
+        except (UnidentifiedImageError, OSError, ValueError) as exc:
             raise ImageReadError(
                 f"Cannot read {what} as an image ({exc}). Use a PNG, JPEG, WebP, BMP or TIFF file."
             ) from exc

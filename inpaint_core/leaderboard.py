@@ -19,6 +19,9 @@ import numpy as np
 import pandas as pd
 
 from .benchmark import BenchmarkSpec, FeatureStore, by_bucket, fid_scores, run_benchmark
+from .checkpoints import update_meta, write_card
+from .errors import InpaintError
+from .zoo import find_entry, load_catalog, refresh_hashes, save_catalog, zoo_dir
 
 #: Mask family per protocol part; the NVIDIA archive path is filled in from the data root.
 PARTS = {"irregular": ("files:{root}/masks/nvidia-irregular-even-6000.tar.gz", (0.01, 0.40)),
@@ -40,8 +43,9 @@ def specs(root: str | Path, methods: list[str], n: int | None = None, seed: int 
 
 
 def run_protocol(root: str | Path, out_dir: str | Path, methods: list[str], n: int | None = None,
-                 progress: bool = True) -> dict:
-    """Run (or resume) both parts, then write ``leaderboard.json`` and ``leaderboard.md`` in ``out_dir``."""
+                 progress: bool = True, record: bool = False) -> dict:
+    """Run (or resume) both parts, then write ``leaderboard.json`` and ``leaderboard.md`` in ``out_dir``;
+    with ``record``, also put the figures on the zoo checkpoints' cards and catalog entries."""
     out_dir = Path(out_dir)
     frames = []
     for part, spec in specs(root, methods, n).items():
@@ -53,6 +57,8 @@ def run_protocol(root: str | Path, out_dir: str | Path, methods: list[str], n: i
     summary = summarize_protocol(pd.concat(frames, ignore_index=True), fid_scores(stores), command)
     write_atomic_text(out_dir / SUMMARY, json.dumps(summary, indent=2) + "\n")
     write_atomic_text(out_dir / "leaderboard.md", leaderboard_markdown(summary))
+    if record:
+        record_in_zoo(summary)
     return summary
 
 
@@ -87,10 +93,52 @@ def summarize_protocol(df: pd.DataFrame, fid: dict[str, dict[str, float]], comma
             "command": command, "ranked_by": "lpips", "methods": rows, "buckets": buckets}
 
 
-def read_leaderboard(path: str | Path) -> dict | None:
-    """A written summary, or None when it does not exist."""
-    path = Path(path)
-    return json.loads(path.read_text()) if path.exists() else None
+def record_in_zoo(summary: dict) -> list[str]:
+    """Put each zoo checkpoint's leaderboard figures on its model card (``config.json`` and
+    ``README.md``) and into its catalog metrics (``photo_*``); returns the checkpoint ids updated."""
+    entries = load_catalog()
+    known = {e.id for e in entries}
+    updated = []
+    for rank, row in enumerate(summary["methods"], start=1):
+        name, _, checkpoint = row["method"].partition("@")
+        if not checkpoint or "?" in checkpoint or checkpoint not in known:
+            continue
+        figures = {k: row[k] for k in ("lpips", "mse_hole_01", "fid", "fid_images", "ms")}
+        update_meta(zoo_dir() / checkpoint, photo_leaderboard={
+            "rank": rank, "of": len(summary["methods"]), "protocol": summary["protocol"],
+            "command": summary["command"], **figures})
+        entry = find_entry(checkpoint, entries)
+        write_card(zoo_dir() / checkpoint, checkpoint, entry.repo_id)
+        entry.metrics.update({"photo_rank": rank, "photo_lpips": row["lpips"], "photo_fid": row["fid"],
+                              "photo_mse_hole_01": row["mse_hole_01"]})
+        updated.append(checkpoint)
+    save_catalog(entries)
+    for checkpoint in updated:
+        refresh_hashes(checkpoint)
+    return updated
+
+
+def leaderboard_dir() -> Path:
+    """``$INPAINT_LEADERBOARD_DIR`` or the repository's ``docs/results/photo`` (where the committed one is)."""
+    default = Path(__file__).resolve().parents[1] / "docs" / "results" / "photo"
+    return Path(os.environ.get("INPAINT_LEADERBOARD_DIR", default))
+
+
+def read_leaderboard(path: str | Path | None = None) -> dict | None:
+    """A written summary (default: the one in :func:`leaderboard_dir`), or None when there is none."""
+    path = Path(path) if path is not None else leaderboard_dir() / SUMMARY
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InpaintError(f"The leaderboard {path} is damaged ({exc}); restore it or rerun `inpaint leaderboard`.") from exc
+
+
+def ranked_methods(summary: dict | None = None) -> list[str]:
+    """Labels of the leaderboard, best first ([] without a leaderboard)."""
+    summary = read_leaderboard() if summary is None else summary
+    return [r["method"] for r in summary["methods"]] if summary else []
 
 
 def leaderboard_markdown(summary: dict) -> str:

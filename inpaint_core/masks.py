@@ -19,8 +19,10 @@ BUCKET_LABELS = tuple(
 
 def _array_to_mask(arr: np.ndarray) -> np.ndarray:
     arr = np.asarray(arr)
-    if arr.dtype == bool and arr.ndim == 2:
-        return arr.copy()
+    if arr.dtype == bool:  # Pillow's 1-bit images decode to bools whose true bytes are 255: make them 0/1
+        arr = arr.view(np.uint8)
+        if arr.ndim == 2:
+            return arr != 0
     if arr.ndim == 3 and arr.shape[2] == 4:
         alpha = arr[..., 3]
         if alpha.min() != alpha.max():  # a painted layer: opaque strokes on a transparent canvas

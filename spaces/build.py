@@ -1,7 +1,8 @@
 """Assemble a ready-to-upload Space folder: ``python spaces/build.py gradio-app OUT``.
 
-Copies the Space's own files, the package, the demos and the zoo catalog (weights come from the Hub
-repos the catalog names), and writes the ``models:`` list of the front matter from the catalog.
+Copies the Space's own files, the package, the demos, the zoo catalog (weights come from the Hub
+repos the catalog names) and the photo leaderboard (the dashboard's default view, the app's default
+method), and writes the ``models:`` list of the front matter from the catalog.
 Upload with ``hf upload USER/SPACE OUT --repo-type space``.
 """
 
@@ -44,6 +45,12 @@ def build(space: str, out: Path) -> Path:
         for name in ("README.md", "config.json"):
             if (ROOT / "zoo" / entry["id"] / name).exists():
                 shutil.copy(ROOT / "zoo" / entry["id"] / name, out / "zoo" / entry["id"] / name)
+    board = ROOT / "docs" / "results" / "photo"
+    if board.is_dir():
+        (out / "docs" / "results" / "photo").mkdir(parents=True)
+        for path in board.glob("*"):
+            if path.suffix in (".json", ".md", ".csv"):
+                shutil.copy(path, out / "docs" / "results" / "photo" / path.name)
     readme = out / "README.md"
     if "models:" in readme.read_text():
         readme.write_text(with_models(readme.read_text(), catalog_repos()))

@@ -1,5 +1,6 @@
 """The Streamlit dashboard with streamlit.testing (AppTest) and in headless Chromium."""
 
+import json
 import os
 import shutil
 import socket
@@ -33,6 +34,7 @@ def _app():
 
 def _run_small(at, methods=("telea", "biharmonic"), n=3, seed=7):
     at.run()
+    at.sidebar.radio[0].set_value("Run").run()
     at.multiselect[0].set_value(list(methods))
     at.selectbox[1].set_value("rectangles (5-12 px at 32)")
     at.number_input[1].set_value(n)
@@ -63,7 +65,7 @@ def test_every_page_renders(results, filled):
         _run_small(at, n=2)
     else:
         at.run()
-    for page in ("Compare", "Examples", "Zoo", "Run"):
+    for page in ("Compare", "Examples", "Zoo", "Run", "Leaderboard"):
         at.sidebar.radio[0].set_value(page).run()
         assert not at.exception, (page, at.exception)
     at.sidebar.radio[0].set_value("Compare").run()
@@ -71,6 +73,43 @@ def test_every_page_renders(results, filled):
         assert len(at.dataframe) >= 1 and not at.info
     else:
         assert "No results yet" in at.info[0].value
+
+
+def test_leaderboard_is_the_default_view_ranked_by_the_chosen_metric(results, tmp_path, monkeypatch):
+    board = tmp_path / "board"
+    board.mkdir()
+    row = {"images": 200, "l1_hole_01": 0.1, "ms": 10.0, "fid_images": 200}
+    methods = [{"method": "patchmatch", "lpips": 0.04, "mse_hole_01": 0.016, "psnr_full_db": 25.0, "ssim_full": 0.80,
+                "fid": 20.0, **row},
+               {"method": "telea", "lpips": 0.06, "mse_hole_01": 0.015, "psnr_full_db": 26.0, "ssim_full": 0.85,
+                "fid": 30.0, **row}]
+    buckets = {"irregular": [{"bucket": "(0.1,0.2]", "method": m["method"], "images": 50, "lpips": m["lpips"],
+                              "mse_hole_01": m["mse_hole_01"]} for m in methods], "object": []}
+    (board / "leaderboard.json").write_text(json.dumps({"protocol": "test protocol", "command": "inpaint leaderboard",
+                                                        "ranked_by": "lpips", "methods": methods, "buckets": buckets}))
+    monkeypatch.setenv("INPAINT_LEADERBOARD_DIR", str(board))
+    at = _app()
+    at.run()
+    assert not at.exception and at.header[0].value == "Photo leaderboard"
+    assert list(at.dataframe[0].value.index) == ["patchmatch", "telea"]
+    at.selectbox(key="leaderboard_rank").set_value("psnr_full_db").run()
+    assert list(at.dataframe[0].value.index) == ["telea", "patchmatch"]  # higher PSNR first
+    monkeypatch.setenv("INPAINT_LEADERBOARD_DIR", str(tmp_path / "none"))
+    at = _app()
+    at.run()
+    assert "No leaderboard" in at.info[0].value
+
+
+def test_compare_ranks_by_lpips_with_fid_beside_it(results):
+    run_benchmark(BenchmarkSpec(["mean-colour", "telea"], "bundled", "val", 64, "object", None, 3, 0,
+                                metrics=("lpips", "fid")), results / "perceptual.csv", progress=False)
+    at = _app()
+    at.run()
+    at.sidebar.radio[0].set_value("Compare").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table.index) == ["telea", "mean-colour"] and (table["FID images"] == 3).all()
+    assert table["LPIPS (ST, AlexNet)"].is_monotonic_increasing
 
 
 def test_corrupt_results_file_is_a_message(results):

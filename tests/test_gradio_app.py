@@ -1,5 +1,6 @@
 """The Gradio app: handlers on arrays, the gradio_client API, and a real browser (headless Chromium)."""
 
+import json
 import os
 import shutil
 import socket
@@ -31,6 +32,21 @@ def test_choices_come_from_registry_and_zoo():
     labels = [c.label for c in app.available_choices()]
     assert {"telea", "biharmonic", "navier-stokes"} <= set(labels)
     assert any(label.startswith("mle-normal · ") for label in labels)  # committed zoo checkpoint
+
+
+def test_the_default_method_is_the_best_available_on_the_photo_leaderboard(tmp_path, monkeypatch):
+    choices = app.available_choices()
+    board = tmp_path / "board"
+    board.mkdir()
+    ranked = ["glcic@no-such-checkpoint", "pconv@pconv-celeba-64", "telea"]
+    (board / "leaderboard.json").write_text(json.dumps({"methods": [{"method": m} for m in ranked]}))
+    monkeypatch.setenv("INPAINT_LEADERBOARD_DIR", str(board))
+    assert app.default_choice(choices) == "pconv · pconv-celeba-64"  # the first ranked one that is available
+    monkeypatch.setenv("INPAINT_LEADERBOARD_DIR", str(tmp_path / "none"))
+    assert app.default_choice(choices) == "telea"
+    (board / "leaderboard.json").write_text("{broken")
+    monkeypatch.setenv("INPAINT_LEADERBOARD_DIR", str(board))
+    assert app.default_choice(choices) == "telea"  # a damaged leaderboard is logged, not fatal
 
 
 def test_a_shared_option_takes_each_methods_own_choices_and_default():
@@ -149,6 +165,14 @@ def test_gradio_client_api(served_app, tmp_path, photo, stroke):
     result = np.asarray(Image.open(out))
     np.testing.assert_array_equal(result[~stroke], photo[~stroke])
     assert not np.array_equal(result[stroke], photo[stroke])
+    # errors reach the API caller with the library's own message, not "verbose error reporting"
+    Image.fromarray(np.zeros((10, 12), np.uint8)).save(tmp_path / "small.png")
+    with pytest.raises(Exception, match="paint or export the mask at the image's size"):
+        client.predict(handle_file(str(tmp_path / "in.png")), handle_file(str(tmp_path / "small.png")), "telea", 0,
+                       api_name="/inpaint")
+    with pytest.raises(Exception, match="Unknown method 'no-such-method'"):
+        client.predict(handle_file(str(tmp_path / "in.png")), handle_file(str(tmp_path / "m.png")), "no-such-method",
+                       0, api_name="/inpaint")
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -196,7 +220,7 @@ def test_paint_and_inpaint_in_headless_chromium(served_app, monkeypatch, tmp_pat
     (tmp_path / "r.png").write_bytes(png)
     result = np.asarray(Image.open(tmp_path / "r.png").convert("RGB"))
     original, mask = seen["image"], seen["mask"]
-    assert "telea" in status and result.shape == original.shape
+    assert app.default_choice(app.available_choices()) in status and result.shape == original.shape
     assert 0.001 < mask.mean() < 0.2  # the stroke, not the whole canvas
     changed = np.any(result != original, axis=2)
     assert changed.any() and not (changed & ~mask).any()  # differs from the input only inside the stroke

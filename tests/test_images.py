@@ -85,3 +85,29 @@ def test_arrays_and_float_conversion(photo):
         load_image(f * 2)
     with pytest.raises(ImageReadError):
         load_image(np.zeros((4, 4), bool))
+
+
+def test_decompression_bomb_is_a_size_error_not_a_traceback(tmp_path):
+    from PIL import Image
+
+    from inpaint_core.errors import ImageTooLargeError
+
+    Image.new("1", (30000, 30000)).save(tmp_path / "bomb.png")  # about 110 KB on disk, 900 Mpx declared
+    with pytest.raises(ImageTooLargeError, match="INPAINT_MAX_PIXELS"):
+        load_image(tmp_path / "bomb.png")
+
+
+def test_one_bit_mask_decodes_to_zero_one_booleans_and_fills(tmp_path):
+    from PIL import Image
+
+    from inpaint_core import load_mask, load_method
+
+    hole = np.zeros((40, 40), bool)
+    hole[10:20, 5:30] = True
+    Image.fromarray(hole).save(tmp_path / "m.png")  # mode "1": its bools carry the byte 255
+    mask = load_mask(tmp_path / "m.png")
+    assert mask.view(np.uint8).max() == 1 and np.array_equal(mask, hole)
+    image = np.random.default_rng(0).integers(0, 256, (40, 40, 3)).astype(np.uint8)
+    for _ in range(5):  # failed 29 of 30 times in one process before
+        out = load_method("biharmonic").inpaint(image, tmp_path / "m.png").image
+        assert np.array_equal(out[~hole], image[~hole])

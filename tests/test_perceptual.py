@@ -219,3 +219,26 @@ def test_photo_leaderboard_protocol_end_to_end(tmp_path):
     assert {c["bucket"] for c in summary["buckets"]["irregular"]} <= {"[0.01,0.1]", "(0.1,0.2]", "(0.2,0.3]"}
     text = (out / "leaderboard.md").read_text()
     assert "| 1 | `telea` |" in text and "LPIPS, object masks" in text
+
+
+def test_leaderboard_figures_go_on_the_cards_and_into_the_catalog(tmp_path, monkeypatch):
+    import shutil
+
+    from inpaint_core import zoo
+    from inpaint_core.leaderboard import record_in_zoo
+
+    source = zoo.zoo_dir()
+    monkeypatch.setenv("INPAINT_ZOO_DIR", str(tmp_path / "zoo"))
+    shutil.copytree(source / "glcic-bsds500-64", tmp_path / "zoo" / "glcic-bsds500-64")
+    zoo.save_catalog([zoo.find_entry("glcic-bsds500-64", zoo.load_catalog(source))])
+    figures = {"lpips": 0.08, "mse_hole_01": 0.02, "fid": 40.0, "fid_images": 200, "ms": 190.0}
+    summary = {"protocol": "BSDS500 val", "command": "inpaint leaderboard",
+               "methods": [{"method": "patchmatch", **figures}, {"method": "glcic@glcic-bsds500-64", **figures},
+                           {"method": "glcic@not-in-the-zoo", **figures}]}
+    assert record_in_zoo(summary) == ["glcic-bsds500-64"]
+    card = (tmp_path / "zoo" / "glcic-bsds500-64" / "README.md").read_text()
+    assert "## Photo leaderboard" in card and "Rank 2 of 3" in card and "ST-LPIPS 0.0800" in card
+    entry = zoo.find_entry("glcic-bsds500-64")
+    assert entry.metrics["photo_lpips"] == 0.08 and entry.metrics["photo_rank"] == 2
+    assert entry.metrics["mse_hole_01"] > 0  # the validation metrics stay
+    assert zoo.verify_all() == []  # hashes refreshed

@@ -149,3 +149,23 @@ def test_run_pipeline_returns_full_size(photo, hole):
     fills, outs, info = run_pipeline(Recorder(Capabilities()), photo / 255.0, hole, np.random.default_rng(0), {}, n=2)
     assert len(fills) == len(outs) == 2
     assert fills[0].shape == photo.shape and info["region"] == (0, 0, 128, 128)
+
+
+def test_full_masks_bad_seeds_and_nan_options_are_clear_errors():
+    import pytest
+
+    from inpaint_core import load_method
+    from inpaint_core.errors import InpaintError, MaskError
+
+    image = np.zeros((16, 16, 3), np.uint8)
+    for name in ("biharmonic", "telea", "mean-colour", "patchmatch"):
+        with pytest.raises(MaskError, match="hides the whole image"):
+            load_method(name).inpaint(image, np.ones((16, 16), bool))
+    hole = np.zeros((16, 16), bool)
+    hole[4:8, 4:8] = True
+    for seed in (-1, "abc", 1.5, True):
+        with pytest.raises(InpaintError, match="seed"):
+            load_method("telea").inpaint(image, hole, seed=seed)
+    with pytest.raises(InpaintError, match="finite"):
+        load_method("telea").inpaint(image, hole, radius=float("nan"))
+    assert load_method("telea").inpaint(image, hole, seed=None, radius=3.0).image.shape == (16, 16, 3)

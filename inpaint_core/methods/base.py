@@ -7,6 +7,7 @@ the size pipeline, timing, and the bit-exact paste-back live in :meth:`Method.in
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..errors import InpaintError
+from ..errors import InpaintError, MaskError
 from ..images import ImageSource, RGBImage, load_image, to_float, to_uint8
 from ..masks import load_mask
 
@@ -31,6 +32,7 @@ class Capabilities:
     log_likelihood: bool = False
     needs_checkpoint: bool = False
     references: bool = False  # accepts auxiliary reference images
+    needs_visible: bool = False  # fills from the visible pixels only (no learned prior): a full mask is refused
 
     @property
     def fully_convolutional(self) -> bool:
@@ -54,6 +56,14 @@ def parse_bool(name: str, value: Any) -> bool:
     return bool(value)
 
 
+def check_seed(seed: Any) -> None:
+    """A seed is None (fresh randomness) or a whole number >= 0, as numpy's generators take."""
+    if seed is None:
+        return
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InpaintError(f"The seed must be a whole number >= 0 (or None for a random one), got {seed!r}.")
+
+
 @dataclass(frozen=True)
 class Option:
     """A per-call option a method accepts, with what the app needs to render a control for it."""
@@ -74,6 +84,8 @@ class Option:
                 value = type(self.default)(value)
             except (TypeError, ValueError) as exc:
                 raise InpaintError(f"Option '{name}' must be a number, got {value!r}.") from exc
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InpaintError(f"Option '{name}' must be a finite number, got {value!r}.")
         if isinstance(self.default, int) and isinstance(value, float) and value.is_integer():
             value = int(value)
         if self.choices is not None and value not in self.choices:
@@ -168,6 +180,7 @@ class Method:
         from ..pipeline import run_pipeline
 
         start = time.perf_counter()
+        check_seed(seed)
         rgb = load_image(image)
         hole = load_mask(mask, rgb.shape)
         if not hole.any():
@@ -175,6 +188,9 @@ class Method:
             warnings.warn(message, stacklevel=3)
             return [Result(rgb.with_rgb(rgb.rgb.copy()), time.perf_counter() - start, message=message)]
         opts = self.resolved_options(options)
+        if hole.all() and self.capabilities.needs_visible:
+            raise MaskError(f"The mask hides the whole image, and '{self.name}' fills the hole from the pixels "
+                            "around it: leave part of the image unmasked.")
         if references:
             if not self.capabilities.references:
                 raise InpaintError(f"Method '{self.name}' does not use reference images; remove them or pick Sim-k.")

@@ -13,7 +13,7 @@ from .registry import register_method
 
 class _OpenCV(Method):
     flag: int
-    capabilities = Capabilities()
+    capabilities = Capabilities(needs_visible=True)
     options = {"radius": Option(3, "neighbourhood radius in pixels", minimum=1, maximum=50)}
 
     def fill(self, image, mask, rng, radius=3):
@@ -42,7 +42,7 @@ class Biharmonic(Method):
     name = "biharmonic"
     description = "scikit-image biharmonic inpainting: smooth fill solving a biharmonic equation."
     paper = "Damelin and Hoang, On surface completion and image inpainting by biharmonic functions, 2018"
-    capabilities = Capabilities()
+    capabilities = Capabilities(needs_visible=True)
 
     def fill(self, image, mask, rng):
         return inpaint_biharmonic(image, mask, channel_axis=-1).astype(np.float32)
@@ -53,7 +53,7 @@ class MeanColour(Method):
     name = "mean-colour"
     description = "The hole filled with the mean colour of the visible pixels: the floor any method must clear."
     paper = "Deep Image Inpainting (CIFAR-10 centre-hole study), the baseline its likelihood models must beat"
-    capabilities = Capabilities()
+    capabilities = Capabilities(needs_visible=True)
 
     def fill(self, image, mask, rng):
         out = image.copy()

@@ -12,7 +12,7 @@ import threading
 
 import numpy as np
 
-from ..errors import InpaintError, MaskError
+from ..errors import InpaintError
 from ..images import to_float, to_uint8
 from .base import Capabilities, Method, Option
 from .registry import register_method
@@ -26,7 +26,7 @@ class PatchMatch(Method):
     description = ("PatchMatch: fills the hole with patches copied from the rest of the photo; no training, "
                    "any size, real texture.")
     paper = "Barnes et al., PatchMatch: a randomized correspondence algorithm for structural image editing, 2009"
-    capabilities = Capabilities(stochastic=True)
+    capabilities = Capabilities(stochastic=True, needs_visible=True)
     options = {"patch_size": Option(3, "patch radius in pixels (patches of (2r+1)^2 pixels): larger follows larger "
                                        "structures, much slower", minimum=1, maximum=15)}
 
@@ -35,9 +35,6 @@ class PatchMatch(Method):
             import patchmatch  # the wheel's native library loads on first use, not at registry import
         except ImportError as exc:
             raise InpaintError("PatchMatch needs the PyPatchMatch wheel: pip install pypatchmatch") from exc
-        if mask.all():
-            raise MaskError("PatchMatch copies texture from the visible part of the photo, and the mask hides "
-                            "all of it: leave part of the image unmasked.")
         seed = int(rng.integers(2**32))
         with _LOCK:
             patchmatch.set_random_seed(seed)
