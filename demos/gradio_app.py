@@ -9,9 +9,14 @@ Run: ``python -m demos.gradio_app`` (http://127.0.0.1:7860).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tempfile
+import threading
+import time
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +26,7 @@ import numpy as np
 from gradio.data_classes import FileData
 
 from inpaint_core import InpaintError, load_image, load_mask, load_method, save_image
+from inpaint_core.errors import ResourceLimitError
 from inpaint_core.figures import heatmap
 from inpaint_core.images import RGBImage
 from inpaint_core.leaderboard import ranked_methods
@@ -29,6 +35,7 @@ from inpaint_core.zoo import load_catalog, locate
 
 log = logging.getLogger("inpaint_zoo.app")
 MAX_SAMPLES = 16
+MAX_UPLOAD = os.environ.get("INPAINT_MAX_UPLOAD", "50mb")  # Gradio refuses larger uploads before reading them
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,52 @@ def _error(label: str, exc: Exception) -> str:
     return f"**{label} failed** ({type(exc).__name__}: {exc}). The app still works: try another method or input."
 
 
+class Lane:
+    """A queue lane: at most ``workers`` fills at once, at most ``waiting`` callers waiting, each for at
+    most ``wait_seconds``. Fast methods and heavy ones get separate lanes, so a 10 ms Telea request
+    never waits behind a minute-long learned fill of a huge photo."""
+
+    def __init__(self, name: str, workers: int, waiting: int, wait_seconds: float) -> None:
+        self.name, self.wait_seconds, self.max_waiting = name, wait_seconds, waiting
+        self._slots = threading.BoundedSemaphore(workers)
+        self._lock = threading.Lock()
+        self.waiting = 0
+
+    @contextmanager
+    def slot(self):
+        with self._lock:
+            if self.waiting >= self.max_waiting:
+                raise ResourceLimitError(f"The server is busy ({self.waiting} {self.name} fills waiting): try again "
+                                         "in a minute, or pick a fast method such as Telea.")
+            self.waiting += 1
+        try:
+            acquired = self._slots.acquire(timeout=self.wait_seconds)
+        finally:
+            with self._lock:
+                self.waiting -= 1
+        if not acquired:
+            raise ResourceLimitError(f"No {self.name} worker became free within {self.wait_seconds:.0f} s: the server "
+                                     "is busy with other fills. Try again shortly, or pick a fast method such as Telea.")
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+
+def _env(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+LANES = {"fast": Lane("fast", int(_env("INPAINT_FAST_WORKERS", 1)), int(_env("INPAINT_QUEUE_SIZE", 16)),
+                      _env("INPAINT_WAIT_SECONDS", 120)),
+         "heavy": Lane("heavy", int(_env("INPAINT_HEAVY_WORKERS", 1)), int(_env("INPAINT_QUEUE_SIZE", 16)),
+                       _env("INPAINT_WAIT_SECONDS", 120))}
+
+
+def lane(method: Method) -> Lane:
+    return LANES["fast" if method.capabilities.fast else "heavy"]
+
+
 def run_inpaint(editor: dict | None, mask_file: str | None, label: str, seed: int | float | None = 0,
                 samples: int | float | None = 1, references: list[str] | None = None, **options: Any):
     """Handler of the Inpaint button: (result image, status text, gallery, heat map). The gallery holds
@@ -151,12 +204,14 @@ def run_inpaint(editor: dict | None, mask_file: str | None, label: str, seed: in
         seed = int(seed or 0)
         n = int(samples or 1)
         if method.capabilities.stochastic and n > 1:
-            results = method.sample(image, mask, min(n, MAX_SAMPLES), seed=seed, **opts)
+            with lane(method).slot():
+                results = method.sample(image, mask, min(n, MAX_SAMPLES), seed=seed, **opts)
             gallery = [(r.image, f"#{i + 1}: log p = {r.log_likelihood:.1f}" if r.log_likelihood is not None else f"#{i + 1}")
                        for i, r in enumerate(results)]
             best = results[0]
         else:
-            best = method.inpaint(image, mask, seed=seed, **opts)
+            with lane(method).slot():
+                best = method.inpaint(image, mask, seed=seed, **opts)
             gallery = list(best.extras.get("gallery", []))
         status = describe(label, best.seconds, best.extras, image.shape)
         if best.log_likelihood is not None:
@@ -179,7 +234,9 @@ def run_compare(editor: dict | None, mask_file: str | None, labels: list[str] | 
     gallery, notes = [], []
     for label in labels:
         try:
-            result = get_method(label).inpaint(image, mask, seed=int(seed or 0))
+            method = get_method(label)
+            with lane(method).slot():
+                result = method.inpaint(image, mask, seed=int(seed or 0))
             gallery.append((result.image, f"{label}: {result.seconds * 1000:.0f} ms"))
         except Exception as exc:
             notes.append(_error(label, exc))
@@ -197,12 +254,31 @@ def api_inpaint(image: FileData, mask: FileData, method: str = "telea", seed: in
             raise InpaintError(f"Unknown method '{method}'. Known: {', '.join(_choices_by_label())}.")
         rgb = load_image(_path(image))
         seed = int(seed) if isinstance(seed, float) and seed.is_integer() else seed  # JSON numbers may be floats
-        result = get_method(choice.label).inpaint(rgb, load_mask(_path(mask), rgb.shape), seed=seed)
+        hole = load_mask(_path(mask), rgb.shape)
+        method_ = get_method(choice.label)
+        with lane(method_).slot():
+            result = method_.inpaint(rgb, hole, seed=seed)
     except InpaintError as exc:
         raise gr.Error(str(exc)) from exc
-    out = Path(tempfile.mkdtemp(prefix="inpaint-api-")) / "inpainted.png"
+    out = api_output_dir() / f"inpainted-{uuid.uuid4().hex}.png"
     save_image(out, result.image)
     return FileData(path=str(out))
+
+
+API_FILE_SECONDS = 600
+
+
+def api_output_dir() -> Path:
+    """One folder for the API's result files; files older than ten minutes (Gradio has copied them
+    into its own cache long before) are deleted on each call, so the folder stays bounded."""
+    folder = Path(tempfile.gettempdir()) / f"inpaint-api-{os.getpid()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    for old in folder.glob("*.png"):
+        with contextlib.suppress(OSError):
+            if now - old.stat().st_mtime > API_FILE_SECONDS:
+                old.unlink()
+    return folder
 
 
 def _path(file: FileData | dict | str) -> str:
@@ -302,8 +378,9 @@ def build_app():
         compare_button.click(run_compare, [editor, mask_file, compare_labels, seed], [compare_gallery, compare_status],
                              api_visibility="private")
         gr.api(api_inpaint, api_name="inpaint")
-    # two CPU cores: one inpainting at a time, a bounded queue instead of unbounded memory
-    demo.queue(default_concurrency_limit=1, max_size=int(os.environ.get("INPAINT_QUEUE_SIZE", "16")))
+    # the lanes bound the fills (one fast and one heavy at a time on two cores, bounded waiting), so the
+    # events themselves are not serialised: a fast request never queues behind a heavy one
+    demo.queue(default_concurrency_limit=None, max_size=int(os.environ.get("INPAINT_QUEUE_SIZE", "16")) * 2)
     return demo
 
 
@@ -311,7 +388,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     build_app().launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
-                       server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+                       server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")), max_file_size=MAX_UPLOAD)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ loses nothing already measured.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import resource
 import time
@@ -37,6 +38,8 @@ from .metrics import METRIC_COLUMNS, image_metrics, sample_diversity
 LPIPS_COLUMNS = {"lpips": "alex", "lpips_vgg": "vgg"}
 #: What ``--metrics`` accepts beside the pixel metrics, which are always computed.
 EXTRA_METRICS = (*LPIPS_COLUMNS, "fid")
+log = logging.getLogger(__name__)
+
 SUMMARY_METRICS = ("l1_hole_01", "mse_hole_01", "l2paper_hole_01", "l2paper_hole_255", "maem_hole_pct",
                    "psnr_full_db", "ssim_full", *LPIPS_COLUMNS, "ms")
 #: With several samples per image, these metrics are also averaged over the samples (the plain
@@ -66,10 +69,10 @@ class FeatureStore:
 
     REAL = "__real__"
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path  # None: kept in memory only
         self.data: dict[str, dict[int, np.ndarray]] = {}
-        if path.exists():
+        if path is not None and path.exists():
             try:
                 with np.load(path, allow_pickle=False) as npz:
                     for k, key in enumerate(json.loads(str(npz["keys"]))):
@@ -87,6 +90,8 @@ class FeatureStore:
         self.data.setdefault(key, {})[index] = inception_features([image])[0].astype(np.float32)
 
     def save(self) -> None:
+        if self.path is None:
+            return
         arrays: dict[str, np.ndarray] = {"keys": np.array(json.dumps(list(self.data)))}
         for k, rows in enumerate(self.data.values()):
             arrays[f"idx{k}"] = np.array(list(rows), dtype=np.int64)
@@ -231,14 +236,24 @@ def run_benchmark(spec: BenchmarkSpec, out: str | Path, progress: bool = True,
     previous = pd.DataFrame()
     if out.exists():
         if spec_path.exists():
-            old = json.loads(spec_path.read_text())
+            try:
+                old = json.loads(spec_path.read_text())
+            except (json.JSONDecodeError, UnicodeDecodeError):  # cut mid-write by an old version: rewritten below
+                log.warning("%s is damaged; it is rewritten from this run's spec", spec_path)
+                old = {k: v for k, v in spec_json.items()}
             keys = [k for k in spec_json if k not in ("methods", "n")]
             defaults = asdict(BenchmarkSpec(methods=[]))  # a field added later reads as its default
             defaults["metrics"] = []
             if {k: old.get(k, defaults[k]) for k in keys} != {k: spec_json[k] for k in keys}:
                 raise InpaintError(f"{out} holds results of another benchmark ({old}); choose another --out.")
         previous = read_results(out)
-    spec_path.write_text(json.dumps(spec_json, indent=2))
+        damaged = previous[["ms", "mse_hole_01"]].isna().any(axis=1)  # a row cut short: measured again
+        if damaged.any():
+            log.warning("%d damaged rows in %s are measured again", int(damaged.sum()), out)
+            previous = previous[~damaged].reset_index(drop=True)
+    tmp_spec = spec_path.with_name(spec_path.name + ".tmp")
+    tmp_spec.write_text(json.dumps(spec_json, indent=2))
+    os.replace(tmp_spec, spec_path)
     images = load_split(spec.data, spec.split, spec.size, crops=spec.crops)
     gen = make_mask_generator(spec.masks, spec.ratio)
     features = FeatureStore(Path(str(out) + ".features.npz")) if "fid" in spec.metrics else None

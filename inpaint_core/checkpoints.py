@@ -59,10 +59,17 @@ def load_network(network_class: type, folder: str | Path) -> Any:
     folder = Path(folder)
     if not (folder / WEIGHTS).is_file():
         raise CheckpointError(f"'{folder}' has no {WEIGHTS}; weights are only loaded from safetensors.")
+    from safetensors import SafetensorError
+
     read_config(folder)
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             net = network_class.from_pretrained(str(folder), strict=True)
+    except SafetensorError as exc:
+        raise CheckpointError(
+            f"{folder / WEIGHTS} is damaged ({exc}): the file was truncated or altered. Restore it (git checkout, "
+            "`inpaint zoo pull ID --force`) or retrain."
+        ) from exc
     except (RuntimeError, TypeError, ValueError) as exc:
         raise CheckpointError(
             f"Checkpoint '{folder}' does not fit {network_class.__name__}: {exc}. "

@@ -49,6 +49,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     method = load_method(args.method, args.checkpoint)
     options = _parse_options(args.option)
+    if args.image == "" or args.mask == "":
+        raise InpaintError("--image and --mask need a path; leave both out to run on the bundled sample photo.")
     image, mask, out = Path(args.image) if args.image else None, Path(args.mask) if args.mask else None, Path(args.output)
     if image is None:
         image, mask = _sample_inputs(out.parent if out.suffix else out)

@@ -9,8 +9,16 @@ class ImageReadError(InpaintError):
     """A file or buffer that cannot be decoded as an image."""
 
 
+class ImageWriteError(InpaintError):
+    """An output path that cannot be written (unknown suffix, missing permission, name too long)."""
+
+
 class ImageTooLargeError(InpaintError):
     """An image above the configured pixel limit (protects memory in the app and the CLI)."""
+
+
+class ResourceLimitError(InpaintError):
+    """A job that would pass a memory or time limit (inpaint_core.limits), refused before it starts."""
 
 
 class MaskError(InpaintError):

@@ -16,19 +16,10 @@ from typing import Union
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import ImageReadError, ImageTooLargeError
+from .errors import ImageReadError, ImageTooLargeError, ImageWriteError
+from .limits import check_image_size, limit
 
 ImageSource = Union[str, os.PathLike, bytes, Image.Image, np.ndarray]
-
-#: Default pixel limit; override per call or with the INPAINT_MAX_PIXELS environment variable.
-DEFAULT_MAX_PIXELS = 40_000_000
-
-
-def max_pixels_limit(max_pixels: int | None = None) -> int:
-    if max_pixels is not None:
-        return int(max_pixels)
-    return int(os.environ.get("INPAINT_MAX_PIXELS", DEFAULT_MAX_PIXELS))
-
 
 @dataclass
 class RGBImage:
@@ -46,15 +37,6 @@ class RGBImage:
         if self.alpha is None:
             return rgb
         return np.dstack([rgb, self.alpha])
-
-
-def _check_size(width: int, height: int, max_pixels: int | None, what: str) -> None:
-    limit = max_pixels_limit(max_pixels)
-    if width * height > limit:
-        raise ImageTooLargeError(
-            f"{what} is {width}x{height} = {width * height:,} pixels, above the limit of {limit:,}. "
-            "Downscale it first, or raise the limit with max_pixels=... / INPAINT_MAX_PIXELS."
-        )
 
 
 def _describe(src: ImageSource) -> str:
@@ -80,13 +62,13 @@ def open_pil(src: ImageSource, max_pixels: int | None = None) -> Image.Image:
         except Image.DecompressionBombError as exc:  # Pillow's own guard fires above 2x its limit
             raise ImageTooLargeError(
                 f"Image {what} declares more pixels than Pillow will decode ({exc}); the limit here is "
-                f"{max_pixels_limit(max_pixels):,} pixels (INPAINT_MAX_PIXELS). Downscale it first."
+                f"{limit('pixels', max_pixels):,.0f} pixels (INPAINT_MAX_PIXELS). Downscale it first."
             ) from exc
         except (UnidentifiedImageError, OSError, ValueError) as exc:
             raise ImageReadError(
                 f"Cannot read {what} as an image ({exc}). Use a PNG, JPEG, WebP, BMP or TIFF file."
             ) from exc
-    _check_size(img.width, img.height, max_pixels, f"Image {what}")
+    check_image_size(img.width, img.height, f"Image {what}", max_pixels)
     try:
         img.load()
         img = ImageOps.exif_transpose(img)
@@ -107,7 +89,10 @@ def _pil_to_rgb(img: Image.Image) -> RGBImage:
         gray = _sixteen_bit_to_uint8(arr) if arr.max(initial=0) > 255 or img.mode != "I" else arr.astype(np.uint8)
         return RGBImage(np.repeat(gray[..., None], 3, axis=2))
     if img.mode == "F":
-        gray = np.clip(np.asarray(img), 0, 255).astype(np.uint8)
+        values = np.asarray(img)
+        if not np.isfinite(values).all():
+            raise ImageReadError("The float image contains NaN or infinite values: export it as 8 or 16 bit.")
+        gray = np.clip(values, 0, 255).astype(np.uint8)
         return RGBImage(np.repeat(gray[..., None], 3, axis=2))
     has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
     if has_alpha:
@@ -155,7 +140,7 @@ def load_image(src: ImageSource | RGBImage, max_pixels: int | None = None) -> RG
     h, w = rgb.shape
     if h == 0 or w == 0:
         raise ImageReadError("The image is empty (zero width or height).")
-    _check_size(w, h, max_pixels, "The image")
+    check_image_size(w, h, "The image", max_pixels)
     return rgb
 
 
@@ -170,7 +155,14 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
 
 
 def save_image(path: str | os.PathLike, image: np.ndarray) -> None:
-    """Write uint8 HxWx3 / HxWx4; PNG (lossless) unless the suffix asks otherwise."""
+    """Write uint8 HxWx3 / HxWx4; PNG (lossless) unless the suffix asks otherwise. An unknown suffix
+    or a place that cannot be written is an error that names the path."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(np.asarray(image, dtype=np.uint8)).save(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.asarray(image, dtype=np.uint8)).save(path)
+    except ValueError as exc:  # Pillow: unknown extension
+        raise ImageWriteError(f"Cannot write '{path}': {exc}. End the name in .png (lossless), .jpg or .webp.") from exc
+    except OSError as exc:
+        raise ImageWriteError(f"Cannot write '{path}' ({exc.strerror or exc}): choose a folder you can write to "
+                              "and a shorter name.") from exc

@@ -91,14 +91,19 @@ class RetrievalIndex:
         folder = Path(folder)
         if not (folder / INFO).is_file() or not (folder / DESCRIPTORS).is_file():
             raise DatabaseError(f"No retrieval database at '{folder}' ({INFO} and {DESCRIPTORS} expected).")
-        info = json.loads((folder / INFO).read_text())
-        if info.get("format") != FORMAT:
-            raise DatabaseError(f"'{folder}' is not a {FORMAT} (format: {info.get('format')!r}); rebuild it.")
+        try:
+            info = json.loads((folder / INFO).read_text())
+            descriptors = np.load(folder / DESCRIPTORS, allow_pickle=False)
+        except (json.JSONDecodeError, UnicodeDecodeError, OSError, ValueError) as exc:
+            raise DatabaseError(f"The retrieval database at '{folder}' is damaged ({exc}); rebuild it with "
+                                "`inpaint index build`.") from exc
+        if not isinstance(info, dict) or info.get("format") != FORMAT:
+            found = info.get("format") if isinstance(info, dict) else type(info).__name__
+            raise DatabaseError(f"'{folder}' is not a {FORMAT} (format: {found!r}); rebuild it.")
         for key, want in (("model", model), ("size", size)):
             if want is not None and info.get(key) != want:
                 raise DatabaseError(f"The database at '{folder}' was built with {key}={info.get(key)!r}, but this "
                                     f"checkpoint needs {key}={want!r}: rebuild it with that {key}.")
-        descriptors = np.load(folder / DESCRIPTORS, allow_pickle=False)
         if descriptors.shape != (info["count"], info["dimension"]):
             raise DatabaseError(f"{folder / DESCRIPTORS} has shape {descriptors.shape}, {INFO} says "
                                 f"({info['count']}, {info['dimension']}): the database is corrupt; rebuild it.")

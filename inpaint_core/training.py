@@ -315,13 +315,14 @@ def publish(cls: type[TorchMethod], net: torch.nn.Module, out: Path, recipe: dic
         "validation_split": f"{describe_split(images)} ({len(images) // (crops or 1)} images{crop_note}); "
                             f"metrics on {n_eval}",
         "evaluation_protocol": f"masks={r['eval_masks']}, seed={r['seed']}, {n_eval} validation images, "
-                               "MSE/L2 on [0,1] (L2 also on [0,255]), MAEM in %, ms per image on this CPU",
+                               "MSE/L2 on [0,1] (L2 also on [0,255]), MAEM in %, ST-LPIPS (AlexNet), "
+                               "ms per image on this CPU",
         "seed": r["seed"], "git_revision": git_revision(), "reductions": r.get("reductions", ""), **meta,
     }
     save_network(net, out, meta, fp16=r.get("fp16", True))
     (out / RECIPE).write_text(json.dumps(r, indent=2, sort_keys=True) + "\n")
     saved = cls(checkpoint=out)
-    rows = list(evaluate_method(saved, images, r["eval_masks"], n=n_eval, seed=r["seed"]))
+    rows = list(evaluate_method(saved, images, r["eval_masks"], n=n_eval, seed=r["seed"], metrics=("lpips",)))
     metrics = {k: float(np.mean([row[k] for row in rows])) for k in SUMMARY_METRICS if k in rows[0]}
     # an exact fill has an infinite PSNR, and then the mean has no value (JSON has no Infinity)
     metrics = {k: v if np.isfinite(v) else None for k, v in metrics.items()}

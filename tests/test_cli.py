@@ -1,7 +1,9 @@
 """The `inpaint` command end to end: run (file, folder, bundled sample), methods, benchmark (resume)."""
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -274,3 +276,29 @@ def test_paired_comparison_with_a_baseline_image_by_image():
     assert mixed.wins_pct == 50 and mixed.ci_low_pct < mixed.lower_pct < mixed.ci_high_pct
     with pytest.raises(InpaintError, match="baseline 'telea'"):
         paired_against(df, "telea")
+
+
+def test_damaged_results_rows_and_sidecar_are_measured_again(tmp_path):
+    data = make_images(tmp_path / "d", n_per_class=3, size=32)
+    spec = benchmark.BenchmarkSpec(["telea"], str(data), "all", None, "centre", None, 6, 0)
+    out = tmp_path / "r.csv"
+    full = benchmark.run_benchmark(spec, out, progress=False)
+    text = out.read_text()
+    out.write_text(text[: text.rindex("\n", 0, len(text) - 1) + 20])  # the last row cut mid-way
+    Path(str(out) + ".json").write_text('{"methods": ["tel')  # the sidecar cut mid-write
+    again = benchmark.run_benchmark(spec, out, progress=False)
+    assert len(again) == 6 and sorted(again["index"]) == list(range(6)) and again["ms"].notna().all()
+    pd.testing.assert_series_equal(again.sort_values("index")["mse_hole_01"].reset_index(drop=True),
+                                   full["mse_hole_01"].reset_index(drop=True))
+    assert json.loads(Path(str(out) + ".json").read_text())["methods"] == ["telea"]
+
+
+def test_run_refuses_empty_paths_and_unwritable_outputs(tmp_path, photo, capsys):
+    save_image(tmp_path / "in.png", photo)
+    _mask_file(tmp_path / "m.png", photo.shape[:2])
+    assert main(["run", "--image", "", "-o", str(tmp_path / "o.png")]) == 2
+    assert "need a path" in capsys.readouterr().err
+    for target in (tmp_path / "o.xyz", tmp_path / ("x" * 300 + ".png")):
+        code = main(["run", "--image", str(tmp_path / "in.png"), "--mask", str(tmp_path / "m.png"), "-o", str(target)])
+        err = capsys.readouterr().err
+        assert code == 2 and err.startswith("error: Cannot write") and "Traceback" not in err

@@ -224,3 +224,49 @@ def test_paint_and_inpaint_in_headless_chromium(served_app, monkeypatch, tmp_pat
     assert 0.001 < mask.mean() < 0.2  # the stroke, not the whole canvas
     changed = np.any(result != original, axis=2)
     assert changed.any() and not (changed & ~mask).any()  # differs from the input only inside the stroke
+
+
+def test_lanes_keep_fast_fills_apart_and_bound_waiting():
+    import threading
+    import time as _time
+
+    from inpaint_core.errors import ResourceLimitError
+
+    heavy = app.Lane("heavy", workers=1, waiting=1, wait_seconds=0.3)
+    fast = app.Lane("fast", workers=1, waiting=4, wait_seconds=5)
+    held, release = threading.Event(), threading.Event()
+
+    def slow_job():
+        with heavy.slot():
+            held.set()
+            release.wait(5)
+
+    worker = threading.Thread(target=slow_job)
+    worker.start()
+    held.wait(5)
+    start = _time.perf_counter()
+    with fast.slot():  # a fast fill does not wait behind the heavy one
+        pass
+    assert _time.perf_counter() - start < 0.1
+    with pytest.raises(ResourceLimitError, match="within 0 s|within"):  # waited past the deadline
+        with heavy.slot():
+            pass
+    heavy.wait_seconds = 5
+    def waiter():
+        with heavy.slot():  # gets the slot once the slow job ends
+            pass
+
+    blocker = threading.Thread(target=waiter)
+    blocker.start()
+    while heavy.waiting < 1:
+        _time.sleep(0.01)
+    with pytest.raises(ResourceLimitError, match="busy \\(1 heavy fills waiting\\)"):  # the waiting room is full
+        with heavy.slot():
+            pass
+    release.set()
+    worker.join()
+    blocker.join()
+    with heavy.slot():  # free again
+        pass
+    assert app.lane(app.get_method("telea")) is app.LANES["fast"]
+    assert app.lane(app.get_method("biharmonic")) is app.LANES["heavy"]

@@ -1,6 +1,7 @@
 """Partial convolutions, the PConv / Sim-k UNet, the retrieval database and Sim-k end to end."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -140,6 +141,13 @@ def test_index_records_descriptors_and_references(semi_parametric_zoo):
     assert index.search(query, 1)[0][0, 0] == 5
     with pytest.raises(DatabaseError, match="size=64"):
         RetrievalIndex.load(folder, size=64)
+    broken = folder.parent / "broken-index"
+    shutil.copytree(folder, broken)
+    for name, text in (("index.json", '{"format": "inpaint-zoo ret'), ("descriptors.npy", "not numpy")):
+        (broken / name).write_text(text)
+        with pytest.raises(DatabaseError, match="damaged.*inpaint index build"):
+            RetrievalIndex.load(broken)
+        shutil.copy(folder / name, broken / name)
     # queries from the database itself find their own folder through the whole image
     scores = evaluate_index(index, str(data), split="train", masks="centre")
     assert scores["queries"] == 18 and scores["same_folder_top1_whole"] == 1.0 and scores["chance"] == 0.5

@@ -222,3 +222,22 @@ def test_push_never_replaces_a_different_card_silently(tiny_zoo, tmp_path, monke
     upload = hub.uploads[-1]
     assert upload["repo_id"] == "acme/ce-tiny" and upload["folder_path"] == str(root / "ce-tiny")
     assert ".training/*" in upload["ignore_patterns"]
+
+
+def test_a_damaged_checkpoint_folder_is_a_clear_error(tmp_path):
+    import shutil
+
+    from inpaint_core import load_method
+    from inpaint_core.errors import CheckpointError
+    from inpaint_core.zoo import zoo_dir
+
+    folder = tmp_path / "ckpt"
+    shutil.copytree(zoo_dir() / "glcic-bsds500-64", folder)
+    weights = folder / "model.safetensors"
+    original = weights.read_bytes()
+    flipped = bytearray(original)
+    flipped[3] ^= 0xFF  # the header length
+    for damaged in (bytes(flipped), original[: len(original) // 2]):
+        weights.write_bytes(damaged)
+        with pytest.raises(CheckpointError, match="damaged"):
+            load_method("glcic", folder)

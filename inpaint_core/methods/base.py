@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import InpaintError, MaskError
 from ..images import ImageSource, RGBImage, load_image, to_float, to_uint8
+from ..limits import check_memory
 from ..masks import load_mask
 
 
@@ -33,6 +34,7 @@ class Capabilities:
     needs_checkpoint: bool = False
     references: bool = False  # accepts auxiliary reference images
     needs_visible: bool = False  # fills from the visible pixels only (no learned prior): a full mask is refused
+    fast: bool = False  # a 512 px photo in well under a second on one core: the app gives these their own lane
 
     @property
     def fully_convolutional(self) -> bool:
@@ -123,6 +125,11 @@ class Method:
     paper: ClassVar[str] = ""
     capabilities: ClassVar[Capabilities] = Capabilities()
     options: ClassVar[dict[str, Option]] = {}
+    #: Peak working memory in bytes per pixel of the image the method sees (the whole photo for
+    #: fully convolutional methods, the native square otherwise) and per hole pixel; measured with
+    #: benchmarks/method_memory.py (docs/limits.md) and checked against INPAINT_MAX_MEMORY_MB.
+    memory_per_pixel: ClassVar[float] = 400.0
+    memory_per_hole_pixel: ClassVar[float] = 0.0
 
     def __init__(self, checkpoint: Path | None = None, **defaults: Any) -> None:
         self.checkpoint = checkpoint
@@ -175,6 +182,13 @@ class Method:
             results.sort(key=lambda r: -float(r.log_likelihood))  # type: ignore[arg-type]
         return results
 
+    def memory_estimate(self, hole: np.ndarray, n: int = 1) -> float:
+        """Bytes a fill of ``hole`` needs at its peak: the pipeline's full-size float copies (about 64
+        bytes per pixel, each of ``n`` fills kept) plus the method's own working memory."""
+        native = self.capabilities.native_size
+        seen = hole.size if native is None else native * native
+        return 64.0 * hole.size * n + self.memory_per_pixel * seen + self.memory_per_hole_pixel * float(hole.sum())
+
     def _run(self, image: ImageSource | RGBImage, mask: ImageSource, n: int, seed: int | None,
              references: list[ImageSource] | None, options: dict[str, Any]) -> list[Result]:
         from ..pipeline import run_pipeline
@@ -191,6 +205,7 @@ class Method:
         if hole.all() and self.capabilities.needs_visible:
             raise MaskError(f"The mask hides the whole image, and '{self.name}' fills the hole from the pixels "
                             "around it: leave part of the image unmasked.")
+        check_memory(self.memory_estimate(hole, n), f"'{self.name}' on this {hole.shape[1]}x{hole.shape[0]} image")
         if references:
             if not self.capabilities.references:
                 raise InpaintError(f"Method '{self.name}' does not use reference images; remove them or pick Sim-k.")

@@ -13,7 +13,7 @@ from .registry import register_method
 
 class _OpenCV(Method):
     flag: int
-    capabilities = Capabilities(needs_visible=True)
+    capabilities = Capabilities(needs_visible=True, fast=True)
     options = {"radius": Option(3, "neighbourhood radius in pixels", minimum=1, maximum=50)}
 
     def fill(self, image, mask, rng, radius=3):
@@ -53,7 +53,7 @@ class MeanColour(Method):
     name = "mean-colour"
     description = "The hole filled with the mean colour of the visible pixels: the floor any method must clear."
     paper = "Deep Image Inpainting (CIFAR-10 centre-hole study), the baseline its likelihood models must beat"
-    capabilities = Capabilities(needs_visible=True)
+    capabilities = Capabilities(needs_visible=True, fast=True)
 
     def fill(self, image, mask, rng):
         out = image.copy()

@@ -9,9 +9,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from demos.gradio_app import build_app  # noqa: E402
+from demos.gradio_app import MAX_UPLOAD, build_app  # noqa: E402
 
 demo = build_app()
 
 if __name__ == "__main__":
-    demo.launch()
+    demo.launch(max_file_size=MAX_UPLOAD)
