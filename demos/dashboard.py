@@ -50,6 +50,23 @@ def results_dir() -> Path:
     return path
 
 
+def data_roots() -> list[Path]:
+    """Folders the Run page may read data and masks from (``INPAINT_DATA_ROOTS``, separated by ``:``;
+    default: the data sets next to the repository), so a visitor cannot make the server read any folder."""
+    raw = os.environ.get("INPAINT_DATA_ROOTS")
+    roots = raw.split(os.pathsep) if raw else [str(Path(__file__).resolve().parents[2] / "shared" / "datasets")]
+    return [Path(r).resolve() for r in roots if r]
+
+
+def allowed_path(text: str) -> str:
+    """``text`` if it names a path under one of :func:`data_roots`, else an error naming the roots."""
+    path = Path(text).expanduser().resolve()
+    if any(path == root or root in path.parents for root in data_roots()):
+        return str(path)
+    raise InpaintError(f"'{text}' is outside the folders this dashboard may read ({', '.join(map(str, data_roots()))}); "
+                       "set INPAINT_DATA_ROOTS to allow another.")
+
+
 def method_labels() -> list[str]:
     """Methods from the registry; learned ones as NAME@CHECKPOINT for each checkpoint that resolves."""
     catalog = load_catalog()
@@ -109,11 +126,17 @@ def page_run() -> None:
         st.warning("Choose at least one method.")
         return
     family = MASKS[mask_name]
-    if family in ("quickdraw", "files"):
-        if not mask_path:
-            st.warning("This mask family needs a path.")
-            return
-        family = f"{family}:{mask_path}"
+    try:
+        if data != "bundled":
+            data = allowed_path(data)
+        if family in ("quickdraw", "files"):
+            if not mask_path:
+                st.warning("This mask family needs a path.")
+                return
+            family = f"{family}:{allowed_path(mask_path)}"
+    except InpaintError as exc:
+        st.error(str(exc))
+        return
     spec = BenchmarkSpec(methods, data, split, int(size) or None, family,
                          None if ratio == (0.0, 1.0) else (float(ratio[0]), float(ratio[1])), int(n), int(seed),
                          samples=int(samples), metrics=tuple(perceptual))

@@ -265,12 +265,12 @@ def api_inpaint(image: FileData, mask: FileData, method: str = "telea", seed: in
     return FileData(path=str(out))
 
 
-API_FILE_SECONDS = 600
+API_FILE_SECONDS = 60
 
 
 def api_output_dir() -> Path:
-    """One folder for the API's result files; files older than ten minutes (Gradio has copied them
-    into its own cache long before) are deleted on each call, so the folder stays bounded."""
+    """One folder for the API's result files; files older than a minute (Gradio copies a result into
+    its own cache as soon as the handler returns) are deleted on each call, so the folder stays bounded."""
     folder = Path(tempfile.gettempdir()) / f"inpaint-api-{os.getpid()}"
     folder.mkdir(parents=True, exist_ok=True)
     now = time.time()
@@ -312,7 +312,8 @@ def build_app():
     options = all_options()
     describe_choice = {c.label: c.description for c in choices}
 
-    with gr.Blocks(title="inpaint-zoo") as demo:
+    # Gradio keeps uploads and results in its cache: every 10 minutes, drop those older than an hour
+    with gr.Blocks(title="inpaint-zoo", delete_cache=(600, 3600)) as demo:
         gr.Markdown("# inpaint-zoo\nLoad a photo, paint over what should disappear, pick a method, press **Inpaint**.")
         with gr.Row():
             with gr.Column(scale=3):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -18,6 +19,14 @@ WEIGHTS = "model.safetensors"
 CARD = "README.md"
 RECIPE = "recipe.json"
 META_KEY = "inpaint_zoo"  # config.json key holding everything that is not a constructor argument
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def read_config(folder: str | Path) -> dict[str, Any]:
@@ -43,6 +52,7 @@ def save_network(net: Any, folder: str | Path, meta: dict[str, Any], fp16: bool 
     (folder / CARD).unlink(missing_ok=True)  # the card is written by write_card from the final config
     to_save.save_pretrained(folder, config=config)
     (folder / CARD).unlink(missing_ok=True)
+    update_meta(folder, weights_sha256=sha256_file(folder / WEIGHTS))  # checked on every load of the folder
     return folder
 
 
@@ -61,7 +71,12 @@ def load_network(network_class: type, folder: str | Path) -> Any:
         raise CheckpointError(f"'{folder}' has no {WEIGHTS}; weights are only loaded from safetensors.")
     from safetensors import SafetensorError
 
-    read_config(folder)
+    recorded = read_config(folder).get(META_KEY, {}).get("weights_sha256")
+    if recorded and sha256_file(folder / WEIGHTS) != recorded:
+        raise CheckpointError(
+            f"{folder / WEIGHTS} is damaged: its sha256 differs from the one recorded in {CONFIG} when it was saved. "
+            "Restore it (git checkout, `inpaint zoo pull ID --force`) or retrain."
+        )
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             net = network_class.from_pretrained(str(folder), strict=True)

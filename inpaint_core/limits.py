@@ -24,7 +24,7 @@ class Limit:
 LIMITS = {
     "pixels": Limit("INPAINT_MAX_PIXELS", 40_000_000, "pixels per image"),
     "side": Limit("INPAINT_MAX_SIDE", 20_000, "pixels on the longer side"),
-    "aspect": Limit("INPAINT_MAX_ASPECT", 25, "ratio of the longer to the shorter side"),
+    "aspect": Limit("INPAINT_MAX_ASPECT", 100, "ratio of the longer to the shorter side"),
     "memory_mb": Limit("INPAINT_MAX_MEMORY_MB", 6_144, "MB of working memory per fill"),
 }
 
@@ -57,7 +57,7 @@ def check_image_size(width: int, height: int, what: str, max_pixels: int | None 
         if value > cap:
             extra = "max_pixels=... / " if name == "pixels" else ""
             raise ImageTooLargeError(
-                f"{what} is {described}, above the limit of {cap:,.0f} {LIMITS[name].what}. Downscale or crop it "
+                f"{what} is {described}; the limit is {cap:,.0f} ({LIMITS[name].what}). Downscale or crop it "
                 f"first, or raise the limit with {extra}{LIMITS[name].env}."
             )
 

@@ -7,14 +7,13 @@ catalog must match its sha256 before it is loaded.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .checkpoints import CARD, CONFIG, WEIGHTS
+from .checkpoints import CARD, CONFIG, WEIGHTS, sha256_file
 from .errors import CheckpointError
 
 CATALOG = "catalog.json"
@@ -39,14 +38,6 @@ class Entry:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     default: bool = False
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_catalog(root: Path | None = None) -> list[Entry]:
@@ -156,6 +147,10 @@ def resolve_checkpoint(method: str, checkpoint: str | Path | None = None) -> Pat
         for name in (CONFIG, WEIGHTS):
             if not (folder / name).is_file():
                 raise CheckpointError(f"'{folder}' is not a checkpoint folder: {name} is missing.")
+        if folder.resolve().parent == zoo_dir().resolve():  # a zoo folder given by path is checked all the same
+            entry = next((e for e in load_catalog() if e.id == folder.name), None)
+            if entry is not None:
+                verify_folder(entry, folder)
         return folder
     entries = load_catalog()
     if checkpoint is None:

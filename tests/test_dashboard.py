@@ -163,3 +163,22 @@ def test_dashboard_in_headless_chromium(results, tmp_path):
         server.terminate()
         server.wait(timeout=30)
     assert np.isfinite(pd.read_csv(results / "bundled-strokes.csv")["psnr_full_db"]).all()
+
+
+def test_run_page_reads_only_configured_data_roots(results, tmp_path, monkeypatch):
+    monkeypatch.setenv("INPAINT_DATA_ROOTS", str(tmp_path / "allowed"))
+    at = _app()
+    at.run()
+    at.sidebar.radio[0].set_value("Run").run()
+    at.text_input[0].set_value("/etc")
+    at.multiselect[0].set_value(["telea"])
+    at.button[0].click().run()
+    assert not at.exception and "outside the folders this dashboard may read" in at.error[0].value
+    assert not (results / "benchmark.csv").exists()
+
+
+def test_streamlit_config_listens_locally_without_usage_stats():
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["address"] == "127.0.0.1" and config["browser"]["gatherUsageStats"] is False

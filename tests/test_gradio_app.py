@@ -270,3 +270,18 @@ def test_lanes_keep_fast_fills_apart_and_bound_waiting():
         pass
     assert app.lane(app.get_method("telea")) is app.LANES["fast"]
     assert app.lane(app.get_method("biharmonic")) is app.LANES["heavy"]
+
+
+def test_api_result_files_do_not_pile_up(tmp_path, monkeypatch, photo, stroke):
+    import os as _os
+    import time as _time
+
+    from gradio.data_classes import FileData
+
+    save_image(tmp_path / "in.png", photo)
+    Image.fromarray((stroke * 255).astype(np.uint8)).save(tmp_path / "m.png")
+    first = Path(app.api_inpaint(FileData(path=str(tmp_path / "in.png")), FileData(path=str(tmp_path / "m.png"))).path)
+    old = _time.time() - app.API_FILE_SECONDS - 1
+    _os.utime(first, (old, old))
+    second = Path(app.api_inpaint(FileData(path=str(tmp_path / "in.png")), FileData(path=str(tmp_path / "m.png"))).path)
+    assert second.exists() and not first.exists() and first.parent == second.parent

@@ -169,3 +169,27 @@ def test_full_masks_bad_seeds_and_nan_options_are_clear_errors():
     with pytest.raises(InpaintError, match="finite"):
         load_method("telea").inpaint(image, hole, radius=float("nan"))
     assert load_method("telea").inpaint(image, hole, seed=None, radius=3.0).image.shape == (16, 16, 3)
+
+
+def test_working_memory_is_checked_before_allocating(monkeypatch):
+    import time
+
+    import pytest
+
+    from inpaint_core import load_method
+    from inpaint_core.errors import ResourceLimitError
+
+    image = np.zeros((2048, 2048, 3), np.uint8)
+    hole = np.zeros((2048, 2048), bool)
+    hole[:, :1024] = True  # a 50% hole: biharmonic's sparse solve would pass 6 GB
+    start = time.perf_counter()
+    with pytest.raises(ResourceLimitError, match="INPAINT_MAX_MEMORY_MB"):
+        load_method("biharmonic").inpaint(image, hole)
+    assert time.perf_counter() - start < 5  # refused up front, not after minutes of solving
+    assert load_method("telea").inpaint(image, hole).image.shape == image.shape  # a cheap method still runs
+    monkeypatch.setenv("INPAINT_MAX_MEMORY_MB", "50")
+    with pytest.raises(ResourceLimitError, match="about 0.2 GB"):
+        load_method("telea").inpaint(image, hole)
+    monkeypatch.setenv("INPAINT_MAX_MEMORY_MB", "lots")
+    with pytest.raises(InpaintError, match="INPAINT_MAX_MEMORY_MB='lots' is not a number"):
+        load_method("telea").inpaint(image, hole)

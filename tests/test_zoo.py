@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -76,7 +77,10 @@ def test_tampered_file_is_refused(tiny_zoo):
 def test_wrong_tensor_name_or_shape_is_a_clear_error(tmp_path):
     from safetensors.torch import load_file, save_file
 
+    from inpaint_core.checkpoints import update_meta
+
     folder = save_network(ContextEncoderNet(width=8, bottleneck=16), tmp_path / "c", {}, fp16=False)
+    update_meta(folder, weights_sha256=None)  # rewritten on purpose below: test the architecture check
     tensors = load_file(folder / "model.safetensors")
     renamed = dict(tensors)
     renamed["encoder.99.weight"] = renamed.pop("encoder.0.weight")
@@ -241,3 +245,33 @@ def test_a_damaged_checkpoint_folder_is_a_clear_error(tmp_path):
         weights.write_bytes(damaged)
         with pytest.raises(CheckpointError, match="damaged"):
             load_method("glcic", folder)
+
+
+def test_one_changed_weight_byte_is_caught_by_path_too(tmp_path, monkeypatch):
+    import shutil
+
+    from inpaint_core import load_method, zoo
+    from inpaint_core.checkpoints import save_network
+    from inpaint_core.errors import CheckpointError
+
+    # a zoo folder given by path is checked against the catalog
+    monkeypatch.setenv("INPAINT_ZOO_DIR", str(tmp_path / "zoo"))
+    source = zoo.find_entry("glcic-bsds500-64", zoo.load_catalog(Path(__file__).resolve().parents[1] / "zoo"))
+    shutil.copytree(Path(__file__).resolve().parents[1] / "zoo" / "glcic-bsds500-64", tmp_path / "zoo" / source.id)
+    zoo.save_catalog([source])
+    weights = tmp_path / "zoo" / source.id / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-100] ^= 0x01  # one bit of tensor data
+    weights.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="altered or corrupted"):
+        load_method("glcic", tmp_path / "zoo" / source.id)
+    # a folder outside the zoo is checked against the sha256 its config.json recorded when it was saved
+    from inpaint_core.methods.glcic import CompletionNet
+
+    folder = save_network(CompletionNet(width=8), tmp_path / "mine", {"method": "glcic"})
+    assert load_method("glcic", folder).net is not None
+    data = bytearray((folder / "model.safetensors").read_bytes())
+    data[-100] ^= 0x01
+    (folder / "model.safetensors").write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="damaged.*sha256"):
+        load_method("glcic", folder)

@@ -183,11 +183,16 @@ class Method:
         return results
 
     def memory_estimate(self, hole: np.ndarray, n: int = 1) -> float:
-        """Bytes a fill of ``hole`` needs at its peak: the pipeline's full-size float copies (about 64
-        bytes per pixel, each of ``n`` fills kept) plus the method's own working memory."""
+        """Bytes a fill of ``hole`` needs at its peak: the pipeline's full-size float copies (about 40
+        bytes per pixel, each of ``n`` fills kept), the square window a fixed-size model is cut from
+        (float copies before and after resizing), and the method's own working memory."""
+        from ..pipeline import plan_window
+
         native = self.capabilities.native_size
         seen = hole.size if native is None else native * native
-        return 64.0 * hole.size * n + self.memory_per_pixel * seen + self.memory_per_hole_pixel * float(hole.sum())
+        window = 0 if native is None else 3 * 12.0 * plan_window(hole, native, self.capabilities.centre_hole).side ** 2
+        return (40.0 * hole.size * n + window + self.memory_per_pixel * seen
+                + self.memory_per_hole_pixel * float(hole.sum()))
 
     def _run(self, image: ImageSource | RGBImage, mask: ImageSource, n: int, seed: int | None,
              references: list[ImageSource] | None, options: dict[str, Any]) -> list[Result]:

@@ -14,6 +14,7 @@ from .registry import register_method
 class _OpenCV(Method):
     flag: int
     capabilities = Capabilities(needs_visible=True, fast=True)
+    memory_per_pixel = 0.0  # within the pipeline's own copies (docs/limits.md)
     options = {"radius": Option(3, "neighbourhood radius in pixels", minimum=1, maximum=50)}
 
     def fill(self, image, mask, rng, radius=3):
@@ -43,6 +44,8 @@ class Biharmonic(Method):
     description = "scikit-image biharmonic inpainting: smooth fill solving a biharmonic equation."
     paper = "Damelin and Hoang, On surface completion and image inpainting by biharmonic functions, 2018"
     capabilities = Capabilities(needs_visible=True)
+    memory_per_pixel = 0.0
+    memory_per_hole_pixel = 5000.0  # a sparse solve over the hole, superlinear in it (docs/limits.md)
 
     def fill(self, image, mask, rng):
         return inpaint_biharmonic(image, mask, channel_axis=-1).astype(np.float32)
@@ -54,6 +57,7 @@ class MeanColour(Method):
     description = "The hole filled with the mean colour of the visible pixels: the floor any method must clear."
     paper = "Deep Image Inpainting (CIFAR-10 centre-hole study), the baseline its likelihood models must beat"
     capabilities = Capabilities(needs_visible=True, fast=True)
+    memory_per_pixel = 0.0
 
     def fill(self, image, mask, rng):
         out = image.copy()

@@ -140,6 +140,7 @@ class GLCIC(TorchMethod):
     description = "Globally and locally consistent completion network: any image size, any hole."
     paper = "Globally and Locally Consistent Image Completion (CIFAR-10 reimplementation)"
     capabilities = Capabilities(size_multiple=4, needs_checkpoint=True)
+    memory_per_pixel = 150.0  # tiled, so bounded by the tile (docs/limits.md)
     options = {"tile": TILE, "mirror": MIRROR}
     network_class = CompletionNet
     ensemble_class = CompletionEnsemble

@@ -90,6 +90,7 @@ class PartialConvUNet(TorchMethod):
     description = "Partial-convolution UNet (Liu et al.) trained on Quick Draw strokes: irregular holes, any size."
     paper = "Semi-parametric inpainting (PConv baseline: Image Inpainting for Irregular Holes Using Partial Convolutions)"
     capabilities = Capabilities(size_multiple=16, needs_checkpoint=True)
+    memory_per_pixel = 150.0  # tiled, so bounded by the tile (docs/limits.md)
     options = {"tile": TILE, "mirror": MIRROR}
     network_class = InpaintUNet
     recipe = {

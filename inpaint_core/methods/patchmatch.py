@@ -27,6 +27,7 @@ class PatchMatch(Method):
                    "any size, real texture.")
     paper = "Barnes et al., PatchMatch: a randomized correspondence algorithm for structural image editing, 2009"
     capabilities = Capabilities(stochastic=True, needs_visible=True)
+    memory_per_pixel = 120.0  # docs/limits.md
     options = {"patch_size": Option(3, "patch radius in pixels (patches of (2r+1)^2 pixels): larger follows larger "
                                        "structures, much slower", minimum=1, maximum=15)}
 

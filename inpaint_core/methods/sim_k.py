@@ -47,6 +47,7 @@ class SimK(TorchMethod):
                    "or your own reference photos of the same scene or person.")
     paper = "Semi-parametric image inpainting (Sim-k)"
     capabilities = Capabilities(size_multiple=16, needs_checkpoint=True, references=True)
+    memory_per_pixel = 150.0  # tiled, so bounded by the tile (docs/limits.md)
     options = {
         "auxiliary": Option("retrieved", "auxiliary images without reference photos: nearest database images, random "
                                          "ones, or noise", choices=("retrieved", "random", "noise")),
