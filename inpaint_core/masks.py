@@ -23,6 +23,8 @@ def _array_to_mask(arr: np.ndarray) -> np.ndarray:
         arr = arr.view(np.uint8)
         if arr.ndim == 2:
             return arr != 0
+    if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
+        raise MaskError("The mask contains NaN or infinite values: use 0 for kept pixels and 1 (or 255) for the hole.")
     if arr.ndim == 3 and arr.shape[2] == 4:
         alpha = arr[..., 3]
         if alpha.min() != alpha.max():  # a painted layer: opaque strokes on a transparent canvas

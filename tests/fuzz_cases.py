@@ -1,7 +1,8 @@
-"""Fuzz cases for the library and the CLI: generated bad, odd and hostile inputs, each classified.
+"""Fuzz cases for the library, the CLI and the app's API: generated bad, odd and hostile inputs.
 
 Every case must end as a correct result (shape kept, visible pixels bit-exact) or a clean error
-(``InpaintError`` from the API, exit code 2 and one ``error:`` line from the CLI); anything else is a
+(``InpaintError`` from the API, exit code 2 and one ``error:`` line from the CLI, ``gr.Error`` with the
+library's message from the app's ``/inpaint`` handler); anything else is a
 failure, as is a case past the time budget or a process past the memory budget. Run as a script it
 prints one JSON summary (counts per surface and outcome, the worst cases); ``tests/test_fuzz.py``
 runs it in a subprocess so that peak memory is this process's alone. ``INPAINT_FUZZ_FULL=1`` widens
@@ -145,14 +146,19 @@ def _check_result(result: Any, image: Any, mask: Any) -> str:
 
 
 def _classify(call: Callable[[], Any], check: Callable[[Any], str]) -> tuple[str, str]:
+    from gradio import Error as GradioError
+
     from inpaint_core.errors import InpaintError
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = call()
-    except InpaintError as exc:
-        return Outcome.CLEAN, str(exc).splitlines()[0][:400]
+    except (InpaintError, GradioError) as exc:
+        message = getattr(exc, "message", None) or str(exc)
+        if not message or "verbose error" in message:
+            return Outcome.TRACEBACK, f"an error without a readable message: {exc!r}"
+        return Outcome.CLEAN, str(message).splitlines()[0][:400]
     except Exception:  # noqa: BLE001 - this is what the fuzzer looks for
         return Outcome.TRACEBACK, traceback.format_exc(limit=3)[-400:]
     return check(result), ""
@@ -191,6 +197,40 @@ def api_cases(full: bool) -> Iterator[tuple[str, Callable[[], Any], Callable[[An
                            ("glcic@glcic-bsds500-64", {"tile": float("nan")}), ("glcic@glcic-bsds500-64", {"mirror": "maybe"})):
         yield (f"api {label} options={options}", lambda label=label, options=options: method(label).inpaint(
             image, mask, seed=0, **options), lambda result: _check_result(result, image, mask))
+
+
+def app_cases(full: bool, folder: Path) -> Iterator[tuple[str, Callable[[], Any], Callable[[Any], str]]]:
+    """The app's ``/inpaint`` handler on uploaded files: a result file, or ``gr.Error`` with a message."""
+    from gradio.data_classes import FileData
+
+    from demos import gradio_app
+
+    for image_name, image in image_cases(full):
+        if isinstance(image, np.ndarray):
+            continue
+        (folder / f"app-{image_name}").write_bytes(image)
+        for mask_name, mask in mask_cases(_decoded_shape(image) or (48, 56), full):
+            if isinstance(mask, np.ndarray):
+                continue
+            (folder / f"app-{image_name}-{mask_name}").write_bytes(mask)
+            for label in ("telea", "patchmatch") if full or mask_name == "mask-png" else ("telea",):
+                def call(image_name=image_name, mask_name=mask_name, label=label):
+                    return gradio_app.api_inpaint(FileData(path=str(folder / f"app-{image_name}")),
+                                                  FileData(path=str(folder / f"app-{image_name}-{mask_name}")), label, 0)
+
+                def check(result, image=image, mask=mask):
+                    from inpaint_core import load_image
+
+                    out = load_image(result.path)
+                    fake = type("R", (), {"image": out.with_rgb(out.rgb)})
+                    return _check_result(fake, image, mask)
+
+                yield f"app {label} {image_name} {mask_name}", call, check
+    for method, seed in (("no-such-method", 0), ("telea", -1), ("telea", "abc")):
+        image = folder / "app-png-rgb"
+        yield (f"app {method} seed={seed!r}", lambda method=method, seed=seed: gradio_app.api_inpaint(
+            FileData(path=str(image)), FileData(path=str(folder / "app-png-rgb-mask-png")), method, seed),
+            lambda result: Outcome.CORRECT)
 
 
 def _decoded_shape(src: Any) -> tuple[int, int] | None:
@@ -275,6 +315,10 @@ def main(full: bool = False) -> dict[str, Any]:
             t = time.perf_counter()
             outcome, detail = run_cli(args)
             record("cli", name, outcome, detail, time.perf_counter() - t)
+        for name, call, check in app_cases(full, Path(tmp)):
+            t = time.perf_counter()
+            outcome, detail = _classify(call, check)
+            record("app", name, outcome, detail, time.perf_counter() - t)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"counts": counts, "failures": failures, "over_time_budget": slow, "slowest": worst,
             "peak_rss_mb": round(peak, 1), "start_rss_mb": round(start_rss, 1),

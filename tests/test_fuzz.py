@@ -19,7 +19,7 @@ def test_fuzzed_inputs_are_results_or_clean_errors():
     report = json.loads(run.stdout)
     assert report["cases"] >= 300 and report["failures"] == [], report["failures"][:5]
     assert report["over_time_budget"] == [] and not report["over_memory_budget"], report
-    for surface in ("api", "cli"):  # both outcomes occur: the suite is neither all errors nor all results
+    for surface in ("api", "cli", "app"):  # both outcomes occur: the suite is neither all errors nor all results
         assert report["counts"][surface].get("correct") and report["counts"][surface].get("clean error")
 
 
