@@ -27,11 +27,11 @@ from tqdm import tqdm
 
 from .datasets import ImageSet, load_split
 from .errors import InpaintError
+from .lpips import lpips
 from .maskgen import MaskGenerator, make_mask_generator
 from .masks import BUCKET_LABELS
 from .methods.base import Method
 from .methods.registry import load_method
-from .lpips import lpips
 from .metrics import METRIC_COLUMNS, image_metrics, sample_diversity
 
 #: Perceptual per-image columns and the LPIPS network behind each (inpaint_core.lpips).

@@ -29,6 +29,8 @@ SHORT_SIDE = 256
 _WEIGHTS = {"alex": "stlpips_pytorch/weights/vST0.0/alex_shift_tolerant.pth",
             "vgg": "stlpips_pytorch/weights/vST0.0/vgg_shift_tolerant.pth"}
 _CHANNELS = {"alex": (64, 192, 384, 256, 256), "vgg": (64, 128, 256, 512, 512)}
+#: The shortest side each network can see: below it the deepest blur-pool has nothing to reflect.
+MIN_SIDE = {"alex": 21, "vgg": 18}
 
 
 class BlurPool(nn.Module):
@@ -164,10 +166,13 @@ def prepare(image: np.ndarray, short_side: int | None = SHORT_SIDE) -> torch.Ten
 
 
 def lpips(pred: np.ndarray, target: np.ndarray, net: str = "alex") -> float:
-    """ST-LPIPS between two images by the project's convention (0 = identical, larger = further)."""
+    """ST-LPIPS between two images by the project's convention (0 = identical, larger = further);
+    NaN for images smaller than the network can see (:data:`MIN_SIDE`, e.g. 28 px MNIST digits)."""
     if pred.shape[:2] != target.shape[:2]:
         raise InpaintError(f"LPIPS needs images of one size, got {pred.shape[:2]} and {target.shape[:2]}.")
     model = lpips_network(net)
+    if min(pred.shape[:2]) < MIN_SIDE[net]:
+        return float("nan")
     with torch.inference_mode():
         feats = model.features(torch.cat([prepare(pred), prepare(target)]).contiguous(memory_format=torch.channels_last))
         return float(model.distance([f[:1] for f in feats], [f[1:] for f in feats]))

@@ -57,6 +57,8 @@ def test_lpips_convention_and_errors():
     assert tuple(prepare(np.ones((100, 50, 3), np.float32)).shape) == (1, 3, 100, 50)  # smaller: kept
     with pytest.raises(InpaintError, match="one size"):
         lpips(np.zeros((8, 8, 3), np.uint8), np.zeros((8, 9, 3), np.uint8))
+    assert np.isnan(lpips(np.zeros((20, 64, 3), np.uint8), np.ones((20, 64, 3), np.uint8)))  # below MIN_SIDE
+    assert lpips(np.zeros((21, 21, 3), np.uint8), np.ones((21, 21, 3), np.uint8)) > 0
     with pytest.raises(InpaintError, match="alex, vgg"):
         lpips(np.zeros((8, 8, 3), np.uint8), np.zeros((8, 8, 3), np.uint8), "squeeze")
 
