@@ -40,6 +40,9 @@ def test_build_assembles_a_self_contained_space(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "spaces" / "build.py"), "gradio-app", str(out)], check=True)
     assert (out / "inpaint_core" / "__init__.py").is_file() and (out / "demos" / "gradio_app.py").is_file()
     assert (out / "zoo" / "catalog.json").is_file() and not list((out / "zoo").glob("*/model.safetensors"))
+    # the photo leaderboard travels along: the dashboard's default view and the app's default method
+    assert (out / "docs" / "results" / "photo" / "leaderboard.json").is_file()
+    assert not list((out / "docs").rglob("*.npz"))
     sys.path.insert(0, str(ROOT / "spaces"))
     from build import catalog_repos
 
