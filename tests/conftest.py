@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import numpy as np
 import pytest
 
 _PRIVATE = Path(tempfile.mkdtemp(prefix="inpaint-tests-"))
+atexit.register(shutil.rmtree, _PRIVATE, ignore_errors=True)  # nothing a test run writes outlives it
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["GRADIO_TEMP_DIR"] = str(_PRIVATE / "gradio")
 os.environ["TMPDIR"] = str(_PRIVATE / "tmp")
