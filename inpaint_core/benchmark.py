@@ -4,8 +4,8 @@ Per image it records every metric of :mod:`inpaint_core.metrics`, the latency (w
 and the log-likelihood where a method gives one; on request the perceptual metrics too (``lpips``,
 ``lpips_vgg`` per image, ``fid`` per method from Inception features kept beside the results).
 Masks are drawn from ``rng([seed, index])`` so every method sees the same masks and a resumed run
-continues exactly. Results are rewritten atomically (temp file + rename), so an interrupted run
-loses nothing already measured.
+continues exactly. Rows are appended as whole, synced lines (:class:`ResultsFile`), so an
+interrupted run loses nothing already measured and a row cut by a kill is measured again.
 """
 
 from __future__ import annotations
@@ -194,6 +194,59 @@ def write_atomic(df: pd.DataFrame, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def _last_line_cut(path: Path) -> bool:
+    """Rows are appended as whole lines: a file that does not end in a newline lost its last row's end."""
+    with open(path, "rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        if fh.tell() == 0:
+            return False
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1) != b"\n"
+
+
+class ResultsFile:
+    """A benchmark's per-image CSV, written incrementally so that writing n rows costs O(n): new rows
+    are appended as whole lines and synced; the file is rewritten (atomically, temp file + rename)
+    only when rows must go (damaged or stale ones) or a new column appears."""
+
+    def __init__(self, path: Path, rows: pd.DataFrame, rewrite: bool = False) -> None:
+        self.path = path
+        self.frames = [rows]
+        self.columns = list(rows.columns) if path.exists() and len(rows.columns) else None
+        self.rewrite = rewrite or self.columns is None
+        self.to_append: list[pd.DataFrame] = []
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        return self.frames[0]
+
+    def keep(self, keep: pd.Series) -> None:
+        """Drop the rows read at the start where ``keep`` is False (rewritten at the next flush)."""
+        self.frames[0] = self.frames[0][keep].reset_index(drop=True)
+        self.rewrite = True
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        new = pd.DataFrame(rows)
+        self.frames.append(new)
+        if self.columns is None or not set(new.columns) <= set(self.columns):
+            self.rewrite = True
+        else:
+            self.to_append.append(new)
+
+    def flush(self) -> None:
+        if self.rewrite:
+            frame = pd.concat([f for f in self.frames if not f.empty], ignore_index=True)
+            write_atomic(frame, self.path)
+            self.columns, self.rewrite = list(frame.columns), False
+        elif self.to_append:
+            with open(self.path, "a", newline="") as fh:
+                for new in self.to_append:
+                    new.reindex(columns=self.columns).to_csv(fh, header=False, index=False)
+                fh.flush()
+                os.fsync(fh.fileno())
+        self.to_append = []
+
+
 def read_results(path: str | Path) -> pd.DataFrame:
     """Read a results CSV; a damaged file is an error that says so (the dashboard shows it)."""
     try:
@@ -233,7 +286,7 @@ def run_benchmark(spec: BenchmarkSpec, out: str | Path, progress: bool = True,
     spec_json = asdict(spec)
     spec_json["ratio"] = list(spec.ratio) if spec.ratio else None
     spec_json["metrics"] = list(spec.metrics)
-    previous = pd.DataFrame()
+    previous, damaged = pd.DataFrame(), None
     if out.exists():
         if spec_path.exists():
             try:
@@ -248,35 +301,37 @@ def run_benchmark(spec: BenchmarkSpec, out: str | Path, progress: bool = True,
                 raise InpaintError(f"{out} holds results of another benchmark ({old}); choose another --out.")
         previous = read_results(out)
         damaged = previous[["ms", "mse_hole_01"]].isna().any(axis=1)  # a row cut short: measured again
-        if damaged.any():
-            log.warning("%d damaged rows in %s are measured again", int(damaged.sum()), out)
-            previous = previous[~damaged].reset_index(drop=True)
+        if len(previous) and _last_line_cut(out):
+            damaged.iloc[-1] = True
+    results = ResultsFile(out, previous)
+    if damaged is not None and damaged.any():
+        log.warning("%d damaged rows in %s are measured again", int(damaged.sum()), out)
+        results.keep(~damaged)
     tmp_spec = spec_path.with_name(spec_path.name + ".tmp")
     tmp_spec.write_text(json.dumps(spec_json, indent=2))
     os.replace(tmp_spec, spec_path)
     images = load_split(spec.data, spec.split, spec.size, crops=spec.crops)
     gen = make_mask_generator(spec.masks, spec.ratio)
     features = FeatureStore(Path(str(out) + ".features.npz")) if "fid" in spec.metrics else None
-    frames = [previous]
     pending: list[dict[str, Any]] = []
     last = time.perf_counter()
 
     def flush() -> None:
         nonlocal pending
         if pending:
-            frames.append(pd.DataFrame(pending))
+            results.add(pending)
             pending = []
         if features is not None:  # features first: a row on disk always has its features
             features.save()
-        write_atomic(pd.concat([f for f in frames if not f.empty], ignore_index=True), out)
+        results.flush()
 
     try:
         for label in spec.methods:
+            previous = results.rows
             done = set(previous.loc[previous["method"] == label, "index"]) if not previous.empty else set()
             if features is not None and done - features.indices(label):  # rows without features: measure again
                 done &= features.indices(label)
-                stale = (previous["method"] == label) & ~previous["index"].isin(done)
-                frames[0] = previous = previous[~stale].reset_index(drop=True)
+                results.keep(~((previous["method"] == label) & ~previous["index"].isin(done)))
             method = method_from_label(label)
             for row in evaluate_method(method, images, gen, spec.n, spec.seed, progress, label, done,
                                        samples=spec.samples, metrics=spec.metrics, features=features):

@@ -302,3 +302,39 @@ def test_run_refuses_empty_paths_and_unwritable_outputs(tmp_path, photo, capsys)
         code = main(["run", "--image", str(tmp_path / "in.png"), "--mask", str(tmp_path / "m.png"), "-o", str(target)])
         err = capsys.readouterr().err
         assert code == 2 and err.startswith("error: Cannot write") and "Traceback" not in err
+
+
+def test_results_are_appended_and_a_row_cut_by_a_kill_is_measured_again(tmp_path):
+    data = make_images(tmp_path / "d", n_per_class=3, size=32)
+    out = tmp_path / "r.csv"
+    spec = benchmark.BenchmarkSpec(["telea"], str(data), "all", None, "centre", None, 3, 0)
+    benchmark.run_benchmark(spec, out, progress=False)
+    first = out.read_bytes()
+    more = benchmark.BenchmarkSpec(["telea", "biharmonic"], str(data), "all", None, "centre", None, 3, 0)
+    benchmark.run_benchmark(more, out, progress=False)
+    grown = out.read_bytes()
+    assert grown.startswith(first) and len(grown) > len(first)  # appended, not rewritten
+    out.write_bytes(grown[:-7])  # a kill in the middle of the last line
+    again = benchmark.run_benchmark(more, out, progress=False)
+    assert len(again) == 6 and again["peak_rss_mb"].notna().all() and out.read_bytes().endswith(b"\n")
+    assert sorted(again[again["method"] == "biharmonic"]["index"]) == [0, 1, 2]
+
+
+def test_results_file_appends_instead_of_rewriting(tmp_path, monkeypatch):
+    """A whole-file rewrite per flush made a long sweep quadratic; now only a new column (or rows to
+    drop) rewrites the file. The time per row is measured in benchmarks/results_writing.py."""
+    rewrites = []
+    real = benchmark.write_atomic
+    monkeypatch.setattr(benchmark, "write_atomic", lambda df, path: (rewrites.append(len(df)), real(df, path)))
+    row = {"method": "m", "index": 0, "image": "x.png", **{c: 0.5 for c in benchmark.METRIC_COLUMNS}, "ms": 1.0}
+    results = benchmark.ResultsFile(tmp_path / "r.csv", pd.DataFrame())
+    for _ in range(20):
+        results.add([row] * 50)
+        results.flush()
+    results.add([{**row, "lpips": 0.1}])  # a new column: one rewrite, then appends again
+    results.flush()
+    results.add([row])
+    results.flush()
+    assert rewrites == [50, 1001]
+    df = pd.read_csv(tmp_path / "r.csv")
+    assert len(df) == 1002 and df["lpips"].notna().sum() == 1
