@@ -100,9 +100,6 @@ class FeatureStore:
         np.savez(tmp, **arrays)
         os.replace(tmp, self.path)
 
-    def fid(self) -> dict[str, dict[str, float]]:
-        return fid_scores([self])
-
 
 def fid_scores(stores: list[FeatureStore]) -> dict[str, dict[str, float]]:
     """FID of each method against the originals of the same images, pooled over several benchmarks
@@ -191,6 +188,13 @@ def method_from_label(label: str) -> Method:
 def write_atomic(df: pd.DataFrame, path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
     df.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """A reader (a resume, the dashboard) sees the old file or the new one, never half of one."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
     os.replace(tmp, path)
 
 
@@ -307,9 +311,7 @@ def run_benchmark(spec: BenchmarkSpec, out: str | Path, progress: bool = True,
     if damaged is not None and damaged.any():
         log.warning("%d damaged rows in %s are measured again", int(damaged.sum()), out)
         results.keep(~damaged)
-    tmp_spec = spec_path.with_name(spec_path.name + ".tmp")
-    tmp_spec.write_text(json.dumps(spec_json, indent=2))
-    os.replace(tmp_spec, spec_path)
+    write_text_atomic(spec_path, json.dumps(spec_json, indent=2))
     images = load_split(spec.data, spec.split, spec.size, crops=spec.crops)
     gen = make_mask_generator(spec.masks, spec.ratio)
     features = FeatureStore(Path(str(out) + ".features.npz")) if "fid" in spec.metrics else None
@@ -344,10 +346,7 @@ def run_benchmark(spec: BenchmarkSpec, out: str | Path, progress: bool = True,
     finally:
         flush()
     if features is not None:
-        path = fid_path(out)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(features.fid(), indent=2))
-        os.replace(tmp, path)
+        write_text_atomic(fid_path(out), json.dumps(fid_scores([features]), indent=2))
     return read_results(out)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .benchmark import BenchmarkSpec, FeatureStore, by_bucket, fid_scores, run_benchmark
+from .benchmark import BenchmarkSpec, FeatureStore, by_bucket, fid_scores, run_benchmark, write_text_atomic
 from .checkpoints import update_meta, write_card
 from .errors import InpaintError
 from .zoo import find_entry, load_catalog, refresh_hashes, save_catalog, zoo_dir
@@ -60,17 +60,11 @@ def run_protocol(root: str | Path, out_dir: str | Path, methods: list[str], n: i
     command = f"inpaint leaderboard --datasets {root}{chosen}" + (f" --n {n}" if n else "") + f" --out-dir {out_dir}"
     fid = {label: score for label, score in fid_scores(stores).items() if label in methods}
     summary = summarize_protocol(pd.concat(frames, ignore_index=True), fid, command)
-    write_atomic_text(out_dir / SUMMARY, json.dumps(summary, indent=2) + "\n")
-    write_atomic_text(out_dir / "leaderboard.md", leaderboard_markdown(summary))
+    write_text_atomic(out_dir / SUMMARY, json.dumps(summary, indent=2) + "\n")
+    write_text_atomic(out_dir / "leaderboard.md", leaderboard_markdown(summary))
     if record:
         record_in_zoo(summary)
     return summary
-
-
-def write_atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def _clean(value: float) -> float | None:

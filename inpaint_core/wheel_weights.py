@@ -10,7 +10,6 @@ every later load is a plain safetensors read and nothing is ever unpickled beyon
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
@@ -20,6 +19,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
+from .checkpoints import sha256_file
 from .errors import CheckpointError
 
 log = logging.getLogger(__name__)
@@ -47,14 +47,6 @@ def wheel_file(distribution: str, relative: str) -> Path:
     return path
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def wheel_state_dict(distribution: str, relative: str) -> dict[str, torch.Tensor]:
     """The state dict of a ``.pth`` inside a wheel, through a safetensors copy in the cache.
 
@@ -62,7 +54,7 @@ def wheel_state_dict(distribution: str, relative: str) -> dict[str, torch.Tensor
     stale conversion."""
     source = wheel_file(distribution, relative)
     with _LOCK:
-        digest = _sha256(source)
+        digest = sha256_file(source)
         target = weights_cache_dir() / f"{Path(relative).stem}-{digest[:16]}.safetensors"
         if not target.is_file():
             state = torch.load(source, map_location="cpu", weights_only=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import shutil
 import tempfile
@@ -25,21 +26,25 @@ os.environ["INPAINT_INDEX_DIR"] = str(_PRIVATE / "indexes")  # retrieval databas
 tempfile.tempdir = None  # re-read TMPDIR
 
 
-def _refuse_unpickling() -> None:
-    """Nothing may be unpickled beyond tensors: any torch.load without weights_only=True fails the test."""
-    import torch
+def refuse_unpickling(load):
+    """``load`` (torch.load) that fails unless called with weights_only=True: nothing may be unpickled."""
 
-    original = torch.load
-
+    @functools.wraps(load)
     def guarded(*args, **kwargs):
         if kwargs.get("weights_only") is not True:
             raise AssertionError("torch.load was called without weights_only=True: nothing may be unpickled")
-        return original(*args, **kwargs)
+        return load(*args, **kwargs)
 
-    torch.load = guarded
+    return guarded
 
 
-_refuse_unpickling()
+def _guard_torch_load() -> None:
+    import torch
+
+    torch.load = refuse_unpickling(torch.load)
+
+
+_guard_torch_load()
 
 
 @pytest.fixture

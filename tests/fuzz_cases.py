@@ -38,10 +38,8 @@ LEARNED = ("glcic@glcic-bsds500-64", "pconv@pconv-celeba-64", "mle-normal@normal
 MORE = ("navier-stokes", "sim-k@sim0-celeba-64", "mle-matrix-normal@mn-celeba-64", "wgan-context-encoder@wgan-ce-cifar10-32")
 
 
-def _png(arr: np.ndarray, mode: str | None = None, **info: Any) -> bytes:
-    buf = io.BytesIO()
-    (Image.fromarray(arr, mode) if mode else Image.fromarray(arr)).save(buf, "PNG", **info)
-    return buf.getvalue()
+def _png(arr: np.ndarray) -> bytes:
+    return _encode(Image.fromarray(arr), "PNG")
 
 
 def _encode(img: Image.Image, fmt: str, **kw: Any) -> bytes:

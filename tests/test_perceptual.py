@@ -100,12 +100,18 @@ def test_every_torch_load_in_the_project_passes_weights_only():
     assert not offenders, offenders
 
 
-def test_torch_load_without_weights_only_fails_in_the_test_suite(tmp_path):
+def test_torch_load_without_weights_only_fails_in_the_test_suite():
     import torch
 
-    torch.save({"w": torch.zeros(1)}, tmp_path / "x.pth")
-    with pytest.raises(AssertionError, match="weights_only"):
-        torch.load(tmp_path / "x.pth")
+    from tests.conftest import refuse_unpickling
+
+    calls = []
+    guarded = refuse_unpickling(lambda *args, **kwargs: calls.append(kwargs) or "tensors")
+    for kwargs in ({}, {"weights_only": False}, {"weights_only": None}):
+        with pytest.raises(AssertionError, match="weights_only"):
+            guarded("x.pth", **kwargs)
+    assert guarded("x.pth", weights_only=True) == "tensors" and calls == [{"weights_only": True}]
+    assert getattr(torch.load, "__wrapped__", None) is not None  # the suite's torch.load is the guarded one
 
 
 def test_frechet_distance_matches_the_matrix_square_root_formula():
