@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Deep Image Inpainting issue's table and figure: CIFAR-10 validation split, 8x8 centre hole.
 # Every method sees the same 5,000 validation images and masks (seed 0); the classical rows are shared
-# with the README's baseline table, and a rerun only measures what is missing.
+# with the baseline table of docs/results/classical-cifar10.md, and a rerun only measures what is missing.
 set -euo pipefail
 D=${DATA:-../shared/datasets}
 CIFAR="$D/cifar10/train-jpg.tar.gz"

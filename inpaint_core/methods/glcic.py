@@ -71,7 +71,7 @@ class CompletionEnsemble(nn.Module, PyTorchModelHubMixin):
     """Completion networks trained apart, their outputs averaged.
 
     Their errors are partly independent: on CIFAR-10 rectangles the average of a width-32 and a
-    width-48 network has a lower hole MSE than either (README, GLCIC), like the mirror option's
+    width-48 network has a lower hole MSE than either (docs/results/glcic.md), like the mirror option's
     average of an image and its mirror image, and the two combine."""
 
     def __init__(self, members: list[dict[str, Any]]) -> None:
