@@ -28,7 +28,7 @@ from inpaint_core.errors import InpaintError
 from inpaint_core.leaderboard import PARTS, SUMMARY, leaderboard_dir, read_leaderboard
 from inpaint_core.maskgen import make_mask_generator
 from inpaint_core.masks import BUCKET_LABELS
-from inpaint_core.methods import list_methods
+from inpaint_core.choices import method_choices
 from inpaint_core.zoo import load_catalog, locate, zoo_dir
 
 PAGES = ("Leaderboard", "Run", "Compare", "Examples", "Zoo")
@@ -68,14 +68,8 @@ def allowed_path(text: str) -> str:
 
 
 def method_labels() -> list[str]:
-    """Methods from the registry; learned ones as NAME@CHECKPOINT for each checkpoint that resolves."""
-    catalog = load_catalog()
-    labels = []
-    for cls in list_methods():
-        if not cls.capabilities.needs_checkpoint:
-            labels.append(cls.name)
-        labels += [f"{cls.name}@{e.id}" for e in catalog if e.method == cls.name and locate(e)[0] != "missing"]
-    return labels
+    """The app's picker as benchmark labels (NAME or NAME@CHECKPOINT): photo tools first."""
+    return [c.key for c in method_choices()]
 
 
 @st.cache_resource(show_spinner=False)
@@ -267,25 +261,27 @@ def page_examples() -> None:
         st.warning(f"{spec_path.name} is missing: the images behind these results cannot be regenerated.")
         return
     spec = json.loads(spec_path.read_text())
-    indices = sorted(df["index"].unique())
-    chosen = st.multiselect("Images", indices, default=indices[:2])
     try:
         images = load_split(spec["data"], spec["split"], spec["size"], crops=spec.get("crops"))
         gen = make_mask_generator(spec["masks"], tuple(spec["ratio"]) if spec["ratio"] else None)
     except InpaintError as exc:
         st.error(str(exc))
         return
-    methods = list(df["method"].unique())
+    indices = sorted(int(i) for i in df["index"].unique())
+    chosen = st.multiselect("Images (by name)", indices, default=indices[:1], format_func=lambda i: images.names[i])
+    all_methods = list(df["method"].unique())
+    methods = st.multiselect("Methods", all_methods, default=all_methods[:4])
+    per_row = st.slider("Images per row (fewer = larger)", 1, 4, 3)
     for index in chosen:
         truth = images[int(index)]
         mask = image_mask(gen, truth.shape[:2], spec["seed"], int(index))
         masked = truth.copy()
         masked[mask] = 255
         st.subheader(f"{images.names[int(index)]} (hole {mask.mean():.1%})")
-        cols = st.columns(2 + len(methods))
-        cols[0].image(truth, caption="original")
-        cols[1].image(masked, caption="masked")
-        for col, label in zip(cols[2:], methods):
+        cells = [c for _ in range(-(-(2 + len(methods)) // per_row)) for c in st.columns(per_row)]
+        cells[0].image(truth, caption="original")
+        cells[1].image(masked, caption="masked")
+        for col, label in zip(cells[2:], methods):
             row = df[(df["method"] == label) & (df["index"] == index)]
             try:
                 result = cached_method(label).inpaint(truth, mask, seed=spec["seed"] + int(index))

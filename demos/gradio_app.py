@@ -17,7 +17,6 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,57 +25,34 @@ import numpy as np
 from gradio.data_classes import FileData
 
 from inpaint_core import InpaintError, load_image, load_mask, load_method, save_image
+from inpaint_core.choices import MethodChoice, method_choices
 from inpaint_core.errors import ResourceLimitError
 from inpaint_core.figures import heatmap
 from inpaint_core.images import RGBImage
 from inpaint_core.leaderboard import ranked_methods
 from inpaint_core.methods import Method, Option, get_method_class, list_methods
-from inpaint_core.zoo import load_catalog, locate
 
 log = logging.getLogger("inpaint_zoo.app")
 MAX_SAMPLES = 16
+MAX_UNDO = 10  # kept fills a session can undo: each holds a full-resolution photo in the server's memory
 MAX_UPLOAD = os.environ.get("INPAINT_MAX_UPLOAD", "50mb")  # Gradio refuses larger uploads before reading them
 
 
-@dataclass(frozen=True)
-class Choice:
-    """One entry of the method picker: a method, and its checkpoint for learned methods."""
-
-    label: str
-    method: str
-    checkpoint: str | None
-    description: str
-
-
-def available_choices() -> list[Choice]:
-    """Every registered method; learned ones once per checkpoint that resolves without download."""
-    entries = load_catalog()
-    choices = []
-    for cls in list_methods():
-        if not cls.capabilities.needs_checkpoint:
-            choices.append(Choice(cls.name, cls.name, None, cls.description))
-            continue
-        for entry in entries:
-            if entry.method == cls.name and locate(entry)[0] != "missing":
-                choices.append(Choice(f"{cls.name} · {entry.id}", cls.name, entry.id,
-                                      f"{cls.description} Checkpoint `{entry.id}`: {entry.dataset}, {entry.resolution} px."))
-    return choices
-
-
-def default_choice(choices: list[Choice]) -> str:
-    """The picker's default: the best-ranked method of the photo leaderboard that is available here."""
-    by_label = {(c.method if c.checkpoint is None else f"{c.method}@{c.checkpoint}"): c.label for c in choices}
+def default_choice(choices: list[MethodChoice]) -> str:
+    """The picker's default: the best-ranked photo tool of the photo leaderboard that is available
+    here (Telea without a leaderboard)."""
+    photo_tools = {c.key: c.label for c in choices if c.for_photos}
     try:
         ranked = ranked_methods()
     except InpaintError as exc:
         log.warning("%s", exc)
         ranked = []
-    return next((by_label[m] for m in ranked if m in by_label), "telea" if "telea" in by_label else choices[0].label)
+    return next((photo_tools[k] for k in ranked if k in photo_tools), "telea" if "telea" in photo_tools else choices[0].label)
 
 
 @lru_cache(maxsize=None)
-def _choices_by_label() -> dict[str, Choice]:
-    return {c.label: c for c in available_choices()}
+def _choices_by_label() -> dict[str, MethodChoice]:
+    return {c.label: c for c in method_choices()}
 
 
 @lru_cache(maxsize=8)
@@ -112,26 +88,84 @@ def control_update(cls: type[Method], name: str) -> dict[str, Any]:
 
 
 def editor_inputs(editor: dict | None, mask_file: str | None) -> tuple[RGBImage, np.ndarray]:
-    """Image and hole from the editor: its background plus the painted layers, or an uploaded mask."""
+    """Image and hole from the editor: its background, and the union of the painted strokes and the
+    uploaded mask (either may be missing). The editor works in RGBA; an alpha that hides nothing is
+    dropped, so an RGB photo comes back RGB."""
     if not editor or editor.get("background") is None:
         raise InpaintError("Upload or pick a photo first, then paint over what should disappear.")
     image = load_image(editor["background"])
-    if mask_file:
-        return image, load_mask(mask_file, image.shape)
-    mask = np.zeros(image.shape, dtype=bool)
+    if image.alpha is not None and bool((image.alpha == 255).all()):
+        image = RGBImage(image.rgb)
+    mask = load_mask(mask_file, image.shape) if mask_file else np.zeros(image.shape, dtype=bool)
     for layer in editor.get("layers") or []:
         if layer is not None:
             mask |= load_mask(np.asarray(layer), image.shape)
     return image, mask
 
 
+def editor_value(photo: np.ndarray) -> dict[str, Any]:
+    """The editor showing ``photo`` with nothing painted on it."""
+    return {"background": photo, "layers": [], "composite": photo}
+
+
+def mask_preview(image: RGBImage, mask: np.ndarray) -> np.ndarray:
+    """The photo with the hole the method will fill tinted magenta: what "before" shows."""
+    preview = image.rgb.copy()
+    preview[mask] = (preview[mask] // 2 + np.array([128, 0, 128], np.uint8)).astype(np.uint8)
+    return preview
+
+
+def keep_editing(result: np.ndarray | None, editor: dict | None, history: list[np.ndarray] | None):
+    """The result becomes the photo being edited (strokes cleared); the photo before the fill goes on
+    the undo stack. Returns (editor value, history, message)."""
+    history = list(history or [])
+    if result is None:
+        return editor, history, "Nothing to keep yet: press **Inpaint** first."
+    if editor and editor.get("background") is not None:
+        history = (history + [np.asarray(editor["background"])])[-MAX_UNDO:]
+    return editor_value(result), history, f"Editing the result ({len(history)} fill(s) can be undone)."
+
+
+def undo_fill(history: list[np.ndarray] | None):
+    """Back to the photo before the last kept fill. Returns (editor value or no change, history, message)."""
+    history = list(history or [])
+    if not history:
+        import gradio as gr
+
+        return gr.update(), history, "Nothing to undo."
+    photo = history.pop()
+    return editor_value(photo), history, f"Undone: back to the photo before the last fill ({len(history)} left)."
+
+
+def clear_mask(editor: dict | None):
+    """Remove the painted strokes and keep the photo."""
+    if not editor or editor.get("background") is None:
+        return editor
+    return editor_value(np.asarray(editor["background"]))
+
+
+def download_path(result: np.ndarray, label: str, name: str | None) -> str:
+    """A PNG of the full-resolution result named after the photo and the method."""
+    stem = Path(name).stem if name else "photo"
+    method = label.split(" — ")[0].replace(" · ", "-").replace("@", "-").replace(" ", "")
+    folder = Path(tempfile.mkdtemp(prefix="inpaint-download-"))
+    path = folder / f"{stem}-{method}.png"
+    save_image(path, result, fast=True)
+    return str(path)
+
+
 def describe(label: str, seconds: float, extras: dict[str, Any], shape: tuple[int, int]) -> str:
+    """The status line: method, time, and the part of the photo that was processed at what size."""
     text = f"**{label}**: {seconds * 1000:.0f} ms."
     region, resolution = extras.get("region"), extras.get("resolution")
     if region is not None and tuple(region) != (0, 0, shape[0], shape[1]):
         top, left, bottom, right = region
-        text += (f" Processed the {bottom - top}x{right - left} px region at rows {top}–{bottom}, columns "
-                 f"{left}–{right} of this {shape[0]}x{shape[1]} photo, at the method's {resolution[0]}x{resolution[1]} px.")
+        text += f" Processed the {bottom - top}x{right - left} px region around the hole of this {shape[0]}x{shape[1]} photo"
+        scale = extras.get("scale", 1.0)
+        text += (f", at the method's {resolution[0]}x{resolution[1]} px." if abs(scale - 1.0) > 1e-6 else
+                 " at full resolution.")
+    elif extras.get("scale", 1.0) != 1.0:
+        text += f" Processed at {extras['scale']:.0%} of the photo's size (the scale this model was trained at)."
     return text
 
 
@@ -306,7 +340,7 @@ def example_photos() -> list[str]:
 def build_app():
     import gradio as gr
 
-    choices = available_choices()
+    choices = method_choices()
     labels = [c.label for c in choices]
     default = default_choice(choices)
     options = all_options()
@@ -314,52 +348,69 @@ def build_app():
 
     # Gradio keeps uploads and results in its cache: every 10 minutes, drop those older than an hour
     with gr.Blocks(title="inpaint-zoo", delete_cache=(600, 3600)) as demo:
-        gr.Markdown("# inpaint-zoo\nLoad a photo, paint over what should disappear, pick a method, press **Inpaint**.")
+        gr.Markdown("# inpaint-zoo\nLoad a photo, paint over what should disappear, press **Inpaint**. "
+                    "**Keep editing** to remove the next thing from the result; **Undo last fill** goes back.")
+        history = gr.State([])  # photos before each kept fill: the undo stack
+        result_state = gr.State(None)  # the last full-resolution result
         with gr.Row():
             with gr.Column(scale=3):
-                editor = gr.ImageEditor(label="Photo: paint the hole with the brush", type="numpy", image_mode="RGBA",
-                                        brush=gr.Brush(colors=["#ff00ff"], default_size=24, color_mode="fixed"),
-                                        eraser=gr.Eraser(default_size=24), layers=False, format="png",
+                # a semi-transparent brush sized to the photo on screen ("auto"): the user sees what is under it
+                editor = gr.ImageEditor(label="Photo: paint over what should disappear", type="numpy", image_mode="RGBA",
+                                        brush=gr.Brush(colors=[("#ff00ff", 0.5)], default_size="auto", color_mode="fixed"),
+                                        eraser=gr.Eraser(default_size="auto"), layers=False, format="png",
                                         canvas_size=(512, 512), elem_id="editor")
-                mask_file = gr.File(label="…or upload a mask (white = hole)", file_types=["image"], type="filepath")
+                with gr.Row():
+                    clear = gr.Button("Clear mask (keep the photo)", size="sm", elem_id="clear-mask")
+                    undo = gr.Button("Undo last fill", size="sm", elem_id="undo")
+                mask_file = gr.File(label="Mask file (white = hole), added to what you paint", file_types=["image"],
+                                    type="filepath", elem_id="mask-file")
                 gr.Examples(example_photos(), inputs=[editor], label="Example photos")
             with gr.Column(scale=2):
-                method = gr.Dropdown(labels, value=default, label="Method", elem_id="method")
+                method = gr.Dropdown(labels, value=default, label="Method (photo tools first, best on the photo "
+                                     "leaderboard on top)", elem_id="method")
                 info = gr.Markdown(describe_choice[default])
-                seed = gr.Number(0, label="Seed", precision=0)
                 samples = gr.Slider(1, MAX_SAMPLES, value=1, step=1, label="Samples (stochastic methods)", visible=False)
                 references = gr.File(label="Reference photos of the same scene or person (used instead of retrieval)",
                                      file_count="multiple", file_types=["image"], type="filepath", visible=False,
                                      elem_id="references")
                 controls = {}
-                for name, spec in options.items():
-                    if spec.choices:
-                        controls[name] = gr.Dropdown(list(spec.choices), value=spec.default, label=f"{name}: {spec.help}")
-                    elif isinstance(spec.default, bool):
-                        controls[name] = gr.Checkbox(spec.default, label=f"{name}: {spec.help}")
-                    elif isinstance(spec.default, str):
-                        controls[name] = gr.Textbox(spec.default, label=f"{name}: {spec.help}")
-                    else:
-                        controls[name] = gr.Number(spec.default, label=f"{name}: {spec.help}", minimum=spec.minimum,
-                                                   maximum=spec.maximum, precision=0 if isinstance(spec.default, int) else None)
+                with gr.Accordion("Advanced", open=False, elem_id="advanced"):
+                    seed = gr.Number(0, label="Seed: the same seed gives the same fill", precision=0)
+                    for name, spec in options.items():
+                        label = f"{name}: {spec.help}"
+                        if spec.choices:
+                            controls[name] = gr.Dropdown(list(spec.choices), value=spec.default, label=label)
+                        elif isinstance(spec.default, bool):
+                            controls[name] = gr.Checkbox(spec.default, label=label)
+                        elif isinstance(spec.default, str):
+                            controls[name] = gr.Textbox(spec.default, label=label)
+                        else:
+                            controls[name] = gr.Number(spec.default, label=label, minimum=spec.minimum, maximum=spec.maximum,
+                                                       precision=0 if isinstance(spec.default, int) else None)
                 run = gr.Button("Inpaint", variant="primary", elem_id="run")
                 status = gr.Markdown(elem_id="status")
-        result = gr.Image(label="Result (PNG download keeps every pixel)", format="png", type="numpy", elem_id="result",
-                          buttons=["download"], interactive=False)
+        # fitted to the panel, as JPEG (a 24-megapixel PNG takes seconds to encode; the download is the
+        # lossless PNG with every pixel); before = the photo with the hole tinted
+        compare_view = gr.ImageSlider(label="Before (hole tinted) / after", type="numpy", format="jpeg", max_height=640,
+                                      elem_id="result", interactive=False)
+        with gr.Row():
+            keep = gr.Button("Keep editing: the result becomes the photo", elem_id="keep")
+            download = gr.DownloadButton("Download PNG (full resolution)", visible=False, elem_id="download")
         gallery = gr.Gallery(label="Samples, most likely first, or the auxiliary images the method used", columns=4,
                              visible=False, elem_id="samples")
         heat = gr.Image(label="Per-pixel probability", visible=False, interactive=False)
         with gr.Accordion("Compare methods", open=False):
-            compare_labels = gr.CheckboxGroup(labels, value=[lab for lab in labels if lab in ("telea", "biharmonic")],
+            compare_labels = gr.CheckboxGroup(labels, value=[lab for lab in labels if lab in ("telea", "patchmatch")],
                                               label="Methods")
             compare_button = gr.Button("Compare")
-            compare_gallery = gr.Gallery(label="Same image and mask, side by side", columns=3)
+            compare_gallery = gr.Gallery(label="Same image and mask, side by side", columns=3, height="auto",
+                                         object_fit="contain")
             compare_status = gr.Markdown()
 
         def on_method(label: str):
             cls = get_method_class(_choices_by_label()[label].method)
             caps = cls.capabilities
-            updates = [describe_choice.get(label, ""), gr.update(visible=caps.stochastic),
+            updates = [describe_choice.get(label, ""), gr.update(visible=caps.stochastic, value=1),
                        gr.update(visible=caps.references)]
             updates += [control_update(cls, name) for name in controls]
             return updates
@@ -367,15 +418,30 @@ def build_app():
         method.change(on_method, [method], [info, samples, references, *controls.values()])
         demo.load(on_method, [method], [info, samples, references, *controls.values()])
 
+        def on_mode(mode):  # the most likely fill is one image: several samples only make sense when sampling
+            return gr.update(interactive=mode != "mle", value=1) if mode is not None else gr.update()
+
+        if "mode" in controls:
+            controls["mode"].change(on_mode, [controls["mode"]], [samples])
+
         def on_run(editor_value, mask_value, label, seed_value, n, reference_files, *values):
             image, text, samples_out, heat_out = run_inpaint(editor_value, mask_value, label, seed_value, n,
                                                              reference_files, **dict(zip(controls, values)))
-            return (image, text, gr.update(value=samples_out, visible=bool(samples_out)),
+            before = None
+            if image is not None:
+                with contextlib.suppress(InpaintError):
+                    before = mask_preview(*editor_inputs(editor_value, mask_value))
+            shown = (before, image[..., :3]) if image is not None and before is not None else None  # JPEG: no alpha
+            file = gr.update(value=download_path(image, label, None), visible=True) if image is not None else \
+                gr.update(visible=False)
+            return (shown, image, file, text, gr.update(value=samples_out, visible=bool(samples_out)),
                     gr.update(value=heat_out, visible=heat_out is not None))
 
         run.click(on_run, [editor, mask_file, method, seed, samples, references, *controls.values()],
-                  [result, status, gallery, heat],
-                  api_visibility="private")
+                  [compare_view, result_state, download, status, gallery, heat], api_visibility="private")
+        keep.click(keep_editing, [result_state, editor, history], [editor, history, status], api_visibility="private")
+        undo.click(undo_fill, [history], [editor, history, status], api_visibility="private")
+        clear.click(clear_mask, [editor], [editor], api_visibility="private")
         compare_button.click(run_compare, [editor, mask_file, compare_labels, seed], [compare_gallery, compare_status],
                              api_visibility="private")
         gr.api(api_inpaint, api_name="inpaint")

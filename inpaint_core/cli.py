@@ -92,14 +92,17 @@ def cmd_methods(args: argparse.Namespace) -> int:
     from .zoo import load_catalog
 
     catalog = load_catalog()
-    header = f"{'method':22} {'size':>6} {'hole':12} {'stoch':5} {'ckpt':5} checkpoints"
+    header = f"{'method':22} {'size':>7} {'hole':12} {'stoch':5} {'ckpt':5} checkpoints"
     print(header)
     print("-" * len(header))
     for cls in list_methods():
         caps = cls.capabilities
-        ids = ", ".join(e.id for e in catalog if e.method == cls.name) or ("-" if not caps.needs_checkpoint else "none")
-        size = str(caps.native_size) if caps.native_size else "any"
-        print(f"{cls.name:22} {size:>6} {caps.hole:12} {'yes' if caps.stochastic else 'no':5} "
+        entries = [e for e in catalog if e.method == cls.name]
+        ids = ", ".join(f"{e.id} ({e.domain or 'photos'})" for e in entries) or ("-" if not caps.needs_checkpoint else "none")
+        # a fixed-size method's size is its checkpoint's (the Matrix Normal has 64 and 1024 px ones)
+        sizes = sorted({e.resolution for e in entries}) if caps.native_size and entries else []
+        size = "/".join(map(str, sizes)) if sizes else str(caps.native_size) if caps.native_size else "any"
+        print(f"{cls.name:22} {size:>7} {caps.hole:12} {'yes' if caps.stochastic else 'no':5} "
               f"{'yes' if caps.needs_checkpoint else 'no':5} {ids}")
     return 0
 
@@ -189,7 +192,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     overrides = _parse_options(args.set)
     trainer = Trainer(args.method, args.data, args.out, epochs=args.epochs, max_minutes=args.max_minutes,
-                      seed=args.seed, overrides=overrides)
+                      seed=args.seed, overrides=overrides, state_dir=args.state_dir)
     if args.evaluate_only:
         trainer.evaluate_only()
     else:
@@ -396,6 +399,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int)
     train.add_argument("--max-minutes", type=float)
     train.add_argument("--resume", action="store_true")
+    train.add_argument("--state-dir", help="resumable state folder (default OUT/.training, git-ignored in zoo/); "
+                                           "a tracked folder such as runs/ID lets another machine continue the run")
     train.add_argument("--evaluate-only", action="store_true", help="re-evaluate the checkpoint in --out, no training")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a recipe value")

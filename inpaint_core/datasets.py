@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import os
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -73,41 +71,6 @@ def open_images(path: str | Path) -> ImageSet:
     return ImageSet([n for n, _ in files], [index[p] for p in parents], classes, [d for _, d in files])
 
 
-class _CifarUnpickler(pickle.Unpickler):
-    """CIFAR-10's python batches are pickles: allow only plain containers and numpy arrays."""
-
-    ALLOWED = {
-        ("numpy.core.multiarray", "_reconstruct"),
-        ("numpy._core.multiarray", "_reconstruct"),
-        ("numpy", "ndarray"),
-        ("numpy", "dtype"),
-        ("numpy.core.multiarray", "scalar"),
-        ("numpy._core.multiarray", "scalar"),
-        ("_codecs", "encode"),
-    }
-
-    def find_class(self, module: str, name: str):  # noqa: D401 - pickle API
-        if (module, name) not in self.ALLOWED:
-            raise DatasetError(f"Refusing to unpickle {module}.{name}: not a CIFAR-10 batch file.")
-        return super().find_class(module, name)
-
-
-def read_cifar_batches(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """Read the official ``cifar-10-batches-py`` files (folder or archive): (N x 32x32x3 uint8, labels)."""
-    images, labels = [], []
-    for name, data in iter_archive_files(path):
-        base = name.rsplit("/", 1)[-1]
-        if not (base.startswith("data_batch") or base == "test_batch"):
-            continue
-        batch = _CifarUnpickler(io.BytesIO(data), encoding="bytes").load()
-        raw = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
-        images.append(raw)
-        labels.append(np.asarray(batch[b"labels"], dtype=np.int64))
-    if not images:
-        raise DatasetError(f"No CIFAR-10 python batches (data_batch_*, test_batch) in '{path}'.")
-    return np.concatenate(images), np.concatenate(labels)
-
-
 def read_idx(path: str | Path) -> np.ndarray:
     """Read an MNIST idx file (optionally gzipped) into a numpy array of its declared shape."""
     raw = Path(path).read_bytes()
@@ -155,7 +118,14 @@ def centre_crop_resize(image: np.ndarray, size: int) -> np.ndarray:
     return cv2.resize(crop, (size, size), interpolation=interp)
 
 
-def random_crop(image: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+def random_crop(image: np.ndarray, size: int, rng: np.random.Generator, min_scale: float = 1.0) -> np.ndarray:
+    """A ``size`` crop at a random position, of the image first shrunk by a random factor in
+    [``min_scale``, 1] (area averaging), so a model sees textures at several pixel scales."""
+    if min_scale < 1.0:
+        scale = float(rng.uniform(min_scale, 1.0))
+        h, w = image.shape[:2]
+        if min(h, w) * scale >= size:
+            image = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
     h, w = image.shape[:2]
     if h < size or w < size:
         image = centre_crop_resize(image, max(size, min(h, w)))
@@ -219,16 +189,31 @@ def describe_split(images: ImageSet) -> str:
     return "last 10% of each class in sorted order"
 
 
+def concatenate(sets: Sequence[ImageSet]) -> ImageSet:
+    """One set of several; class labels are renumbered so that each keeps its own classes."""
+    names, labels, classes, items = [], [], [], []
+    for part in sets:
+        names += part.names
+        labels += [label + len(classes) for label in part.labels]
+        classes += part.classes
+        items += [part._images[i] for i in range(len(part))]
+    return ImageSet(names, labels, classes, items)
+
+
 def load_split(spec: str | Path, split: str = "val", size: int | None = None, val_fraction: float = 0.1,
-               crops: int | None = None) -> ImageSet:
-    """Resolve a data spec (``bundled`` or a path) and a split (``all``, ``train``, ``val``).
+               crops: int | None = None, min_scale: float = 1.0) -> ImageSet:
+    """Resolve a data spec (``bundled``, a path, or comma-separated paths whose splits are joined) and a
+    split (``all``, ``train``, ``val``).
 
     ``size`` centre-crops and resizes each image; with ``crops`` it instead takes that many random
-    ``size`` x ``size`` crops per image at full resolution (seeded by image), so photo models
-    train on real pixel scales.
+    ``size`` x ``size`` crops per image (seeded by image) at full resolution, or shrunk by a random
+    factor down to ``min_scale``, so photo models train on real pixel scales.
     """
     if str(spec) == "bundled":
         return bundled_images(size)
+    if "," in str(spec):
+        parts = [load_split(part, split, size, val_fraction, crops, min_scale) for part in str(spec).split(",")]
+        return concatenate(parts)
     images = open_images(spec)
     if split != "all":
         train, val = split_indices(images, val_fraction)
@@ -236,7 +221,7 @@ def load_split(spec: str | Path, split: str = "val", size: int | None = None, va
     if size is not None and crops:
         names = [f"{name}#{k}" for name in images.names for k in range(crops)]
         labels = [label for label in images.labels for _ in range(crops)]
-        return ImageSet(names, labels, images.classes, _Crops(images, size, crops))
+        return ImageSet(names, labels, images.classes, _Crops(images, size, crops, min_scale))
     if size is not None:
         images = ImageSet(images.names, images.labels, images.classes, _Resized(images, size))
     return images
@@ -254,8 +239,8 @@ class _Resized(Sequence):
 
 
 class _Crops(Sequence):
-    def __init__(self, base: ImageSet, size: int, crops: int) -> None:
-        self.base, self.size, self.crops = base, size, crops
+    def __init__(self, base: ImageSet, size: int, crops: int, min_scale: float = 1.0) -> None:
+        self.base, self.size, self.crops, self.min_scale = base, size, crops, min_scale
         self._last: tuple[int, np.ndarray] | None = None  # crops of one image are read in a row: decode once
 
     def __len__(self) -> int:
@@ -265,22 +250,23 @@ class _Crops(Sequence):
         image, k = divmod(i, self.crops)
         if self._last is None or self._last[0] != image:
             self._last = (image, self.base[image])
-        return random_crop(self._last[1], self.size, np.random.default_rng([image, k]))
+        return random_crop(self._last[1], self.size, np.random.default_rng([image, k]), self.min_scale)
 
 
 def cached_array(spec: str | Path, split: str, size: int | None, cache_dir: str | Path | None = None,
-                 crops: int | None = None) -> np.ndarray:
+                 crops: int | None = None, min_scale: float = 1.0) -> np.ndarray:
     """Decode a split once into uint8 NxHxWx3 and keep it in a git-ignored cache (training speed)."""
-    path = Path(spec)
-    stamp = f"{path.resolve()}|{path.stat().st_size}|{path.stat().st_mtime_ns}|{split}|{size}"
+    paths = [Path(part) for part in str(spec).split(",")]
+    path = paths[0]
+    stamp = "+".join(f"{p.resolve()}|{p.stat().st_size}|{p.stat().st_mtime_ns}" for p in paths) + f"|{split}|{size}"
     if crops:
-        stamp += f"|crops{crops}"
+        stamp += f"|crops{crops}" + (f"|scale{min_scale}" if min_scale < 1.0 else "")
     key = hashlib.sha256(stamp.encode()).hexdigest()[:16]
     cache = Path(cache_dir or os.environ.get("INPAINT_CACHE_DIR") or Path.home() / ".cache" / "inpaint-zoo" / "arrays")
     file = cache / f"{path.name.split('.')[0]}-{split}-{size}-{key}.npy"
     if file.exists():
         return np.load(file, allow_pickle=False)
-    array = load_split(spec, split, size, crops=crops).to_array()
+    array = load_split(spec, split, size, crops=crops, min_scale=min_scale).to_array()
     cache.mkdir(parents=True, exist_ok=True)
     tmp = file.with_suffix(".tmp.npy")
     np.save(tmp, array, allow_pickle=False)

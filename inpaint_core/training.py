@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import difflib
 import json
 import os
 import shutil
@@ -32,8 +33,13 @@ from .methods.registry import get_method_class
 from .threads import env_threads
 
 STATE_DIR = ".training"
+#: Recipe keys every learned method understands, beyond the keys of its own default recipe.
+TRAINER_KEYS = ("data", "dataset", "dataset_id", "size", "seed", "epochs", "max_minutes", "batch_size", "lr", "betas",
+                "lr_schedule", "ema", "flip", "early_stopping", "fp16", "crops_per_image", "crop_min_scale", "masks",
+                "val_images", "eval_images", "eval_masks", "network", "reductions", "feature_model",
+                "perceptual_weight", "style_weight", "database")
 #: Recipe keys that define the validation set; a resume that changes one restarts the early stopping.
-VALIDATION_KEYS = ("data", "size", "masks", "val_images", "crops_per_image", "seed")
+VALIDATION_KEYS = ("data", "size", "masks", "val_images", "crops_per_image", "crop_min_scale", "seed")
 
 
 def git_revision() -> str:
@@ -84,10 +90,18 @@ def retrain_command(cls: type, recipe: dict[str, Any], checkpoint_id: str) -> st
 
 class Trainer:
     def __init__(self, method: str, data: str | None, out: str | Path, *, epochs: int | None = None,
-                 max_minutes: float | None = None, seed: int = 0, overrides: dict[str, Any] | None = None) -> None:
+                 max_minutes: float | None = None, seed: int = 0, overrides: dict[str, Any] | None = None,
+                 state_dir: str | Path | None = None) -> None:
         cls = get_method_class(method)
         if not issubclass(cls, TorchMethod):
             raise InpaintError(f"Method '{method}' has nothing to train.")
+        known = set(cls.recipe) | set(TRAINER_KEYS)
+        # lr_NAME sets network NAME's rate; one that is a near miss of a known key is a typo all the same
+        unknown = sorted(k for k in overrides or {} if k not in known
+                         and (not k.startswith("lr_") or difflib.get_close_matches(k, known, n=1, cutoff=0.8)))
+        if unknown:
+            raise InpaintError(f"'{method}' recipes have no key {', '.join(unknown)}; the keys are: "
+                               f"{', '.join(sorted(known))}.")
         self.cls = cls
         self.recipe = {**cls.recipe, **(overrides or {})}
         if data:
@@ -99,7 +113,8 @@ class Trainer:
         self.recipe["seed"] = seed
         self.overrides = set(overrides or {})
         self.out = Path(out)
-        self.state_dir = self.out / STATE_DIR
+        # a run that must outlive this machine keeps its state in a tracked folder (``--state-dir runs/ID``)
+        self.state_dir = Path(state_dir) if state_dir else self.out / STATE_DIR
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         torch.set_num_threads(env_threads() or os.cpu_count() or 1)
 
@@ -169,15 +184,15 @@ class Trainer:
         r = self.recipe
         seed = int(r["seed"])
         torch.manual_seed(seed)
-        crops = r.get("crops_per_image")
-        train = cached_array(r["data"], "train", r["size"], crops=crops)
+        crops, scale = r.get("crops_per_image"), r.get("crop_min_scale", 1.0)
+        train = cached_array(r["data"], "train", r["size"], crops=crops, min_scale=scale)
         if getattr(self.cls, "fit_network", None):  # statistical models: a closed-form / EM fit, no SGD loop
             started = time.perf_counter()
             net = self.cls.fit_network(train, r)
             seconds = time.perf_counter() - started
             print(f"fitted {self.cls.name} on {len(train)} images in {seconds:.1f} s")
             return self._finish(net, {"seconds": seconds, "step": 0, "epoch": 1, "best_val": float("nan")})
-        val = cached_array(r["data"], "val", r["size"], crops=crops)
+        val = cached_array(r["data"], "val", r["size"], crops=crops, min_scale=scale)
         train, val = self.cls.training_arrays(r, train, val)
         val_sub = val[np.random.default_rng(seed).permutation(len(val))[: r.get("val_images", 1000)]]
         gen = make_mask_generator(r["masks"])
@@ -302,7 +317,7 @@ def publish(cls: type[TorchMethod], net: torch.nn.Module, out: Path, recipe: dic
     in-memory network) on the recipe's held-out split, and put the numbers into ``config.json``, the
     model card and, for a folder inside the zoo, the catalog."""
     from .benchmark import SUMMARY_METRICS, evaluate_method
-    from .zoo import register, zoo_dir
+    from .zoo import DATASET_DOMAINS, register, zoo_dir
 
     r = recipe
     crops = r.get("crops_per_image")
@@ -312,6 +327,8 @@ def publish(cls: type[TorchMethod], net: torch.nn.Module, out: Path, recipe: dic
     meta = {
         "method": cls.name, "description": cls.description, "paper": cls.paper,
         "dataset": r["dataset"], "dataset_id": r.get("dataset_id"), "resolution": r["size"],
+        # crops of photos at native pixel scale teach texture; whole resized images teach objects at one size
+        "training_scale": "texture" if crops else "object",
         "validation_split": f"{describe_split(images)} ({len(images) // (crops or 1)} images{crop_note}); "
                             f"metrics on {n_eval}",
         "evaluation_protocol": f"masks={r['eval_masks']}, seed={r['seed']}, {n_eval} validation images, "
@@ -332,6 +349,7 @@ def publish(cls: type[TorchMethod], net: torch.nn.Module, out: Path, recipe: dic
     update_meta(out, validation_metrics=metrics)
     write_card(out, out.name, f"inpaint-zoo/{out.name}")
     if out.resolve().parent == zoo_dir().resolve():
-        register(out, cls.name, r["dataset"], r["size"], metrics)
+        register(out, cls.name, r["dataset"], r["size"], metrics,
+                 domain=DATASET_DOMAINS.get(r.get("dataset_id") or "", ""))
     print(json.dumps(metrics, indent=2))
     return metrics

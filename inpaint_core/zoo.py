@@ -20,6 +20,11 @@ CATALOG = "catalog.json"
 #: Size budget stated in the catalog and enforced by ``inpaint zoo verify``.
 BUDGET = {"max_file_mb": 20, "max_total_mb": 150}
 IGNORED = (".training",)  # intermediate training state, never catalogued or pushed
+#: The kinds of image a checkpoint is for, in the order pickers list them.
+DOMAINS = ("photos", "faces", "objects", "digits")
+#: The domain of each training data set (``dataset_id`` of a recipe).
+DATASET_DOMAINS = {"photos": "photos", "bsds500": "photos", "sun-hays80": "photos", "celeba": "faces",
+                   "cifar10": "objects", "mnist": "digits"}
 
 
 def zoo_dir() -> Path:
@@ -38,6 +43,7 @@ class Entry:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     default: bool = False
+    domain: str = ""  # one of DOMAINS: the images the checkpoint is for
 
 
 def load_catalog(root: Path | None = None) -> list[Entry]:
@@ -170,7 +176,7 @@ def resolve_checkpoint(method: str, checkpoint: str | Path | None = None) -> Pat
 
 
 def register(folder: Path, method: str, dataset: str, resolution: int, metrics: dict[str, Any],
-             repo_id: str | None = None, default: bool | None = None) -> Entry:
+             repo_id: str | None = None, default: bool | None = None, domain: str = "") -> Entry:
     """Add or refresh a catalog entry from a checkpoint folder inside the zoo (hashes recomputed)."""
     folder = Path(folder)
     entries = load_catalog()
@@ -181,6 +187,7 @@ def register(folder: Path, method: str, dataset: str, resolution: int, metrics: 
         repo_id=repo_id or (old.repo_id if old else f"inpaint-zoo/{folder.name}"),
         revision=old.revision if old else "main", files=folder_files(folder), metrics=metrics,
         default=default if default is not None else (old.default if old else not others_default),
+        domain=domain or (old.domain if old else ""),
     )
     save_catalog([e for e in entries if e.id != entry.id] + [entry])
     return entry

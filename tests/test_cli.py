@@ -66,6 +66,8 @@ def test_methods_table(capsys):
     assert main(["methods"]) == 0
     out = capsys.readouterr().out
     assert "telea" in out and "biharmonic" in out and "centre 8x8" in out
+    matrix_normal = next(line for line in out.splitlines() if line.startswith("mle-matrix-normal"))
+    assert " 64/1024 " in matrix_normal and "mn-sunhays-1024 (photos)" in matrix_normal  # per checkpoint
 
 
 def test_benchmark_end_to_end_and_resume(tmp_path, capsys, monkeypatch):

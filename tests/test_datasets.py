@@ -1,5 +1,4 @@
 import gzip
-import pickle
 import tarfile
 import zipfile
 
@@ -53,26 +52,6 @@ def test_own_val_folder_is_the_validation_split_and_crops_keep_pixel_scale(tmp_p
              for k in range(4, 8)]
     assert all(found)  # crops are cut at full resolution, not resized
     assert np.array_equal(crops[5], datasets.load_split(tmp_path, "val", size=8, crops=4)[5])  # seeded
-
-
-def test_cifar_python_batches(tmp_path):
-    rng = np.random.default_rng(0)
-    raw = rng.integers(0, 256, size=(3, 3072), dtype=np.uint8)
-    (tmp_path / "cifar-10-batches-py").mkdir()
-    with open(tmp_path / "cifar-10-batches-py" / "data_batch_1", "wb") as f:
-        pickle.dump({b"data": raw, b"labels": [3, 1, 4]}, f)
-    images, labels = datasets.read_cifar_batches(tmp_path)
-    assert images.shape == (3, 32, 32, 3) and list(labels) == [3, 1, 4]
-    assert images[1, 0, 0, 2] == raw[1, 2048]  # channel-major rows: blue plane starts at 2048
-
-    class Evil:
-        def __reduce__(self):
-            return (print, ("owned",))
-
-    with open(tmp_path / "cifar-10-batches-py" / "data_batch_2", "wb") as f:
-        pickle.dump({b"data": Evil()}, f)
-    with pytest.raises(DatasetError, match="Refusing to unpickle"):
-        datasets.read_cifar_batches(tmp_path)
 
 
 def test_mnist_idx(tmp_path):

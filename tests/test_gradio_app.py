@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from benchmarks.app_latency import BROWSER_ARGS, paint
 from demos import gradio_app as app
+from inpaint_core.choices import method_choices
 from inpaint_core.images import save_image
 
 
@@ -29,19 +31,20 @@ def stroke(photo):
 
 
 def test_choices_come_from_registry_and_zoo():
-    labels = [c.label for c in app.available_choices()]
+    labels = [c.label for c in method_choices()]
     assert {"telea", "biharmonic", "navier-stokes"} <= set(labels)
     assert any(label.startswith("mle-normal · ") for label in labels)  # committed zoo checkpoint
 
 
 def test_the_default_method_is_the_best_available_on_the_photo_leaderboard(tmp_path, monkeypatch):
-    choices = app.available_choices()
+    choices = method_choices()
     board = tmp_path / "board"
     board.mkdir()
-    ranked = ["glcic@no-such-checkpoint", "pconv@pconv-celeba-64", "telea"]
+    ranked = ["glcic@no-such-checkpoint", "pconv@pconv-celeba-64", "glcic@glcic-bsds500-64", "telea"]
     (board / "leaderboard.json").write_text(json.dumps({"methods": [{"method": m} for m in ranked]}))
     monkeypatch.setenv("INPAINT_LEADERBOARD_DIR", str(board))
-    assert app.default_choice(choices) == "pconv · pconv-celeba-64"  # the first ranked one that is available
+    # the first ranked one that is available and meant for photos (the face model is a research reproduction)
+    assert app.default_choice(choices) == "glcic · glcic-bsds500-64"
     monkeypatch.setenv("INPAINT_LEADERBOARD_DIR", str(tmp_path / "none"))
     assert app.default_choice(choices) == "telea"
     (board / "leaderboard.json").write_text("{broken")
@@ -65,13 +68,51 @@ def test_painted_layer_is_the_hole(photo, stroke):
     assert not np.array_equal(image[stroke], photo[stroke])
 
 
-def test_uploaded_mask_file_wins_over_layers(tmp_path, photo, stroke):
+def test_painted_strokes_and_an_uploaded_mask_are_both_filled(tmp_path, photo, stroke):
     other = np.zeros(photo.shape[:2], bool)
     other[5:15, 5:15] = True
     Image.fromarray((other * 255).astype(np.uint8)).save(tmp_path / "m.png")
     image, *_ = app.run_inpaint(_editor(photo, stroke), str(tmp_path / "m.png"), "biharmonic")
-    np.testing.assert_array_equal(image[~other], photo[~other])
-    assert not np.array_equal(image[other], photo[other])
+    both = other | stroke
+    np.testing.assert_array_equal(image[~both], photo[~both])
+    assert not np.array_equal(image[other], photo[other]) and not np.array_equal(image[stroke], photo[stroke])
+
+
+def test_an_rgb_photo_comes_back_rgb_and_a_transparent_one_keeps_its_alpha(photo, stroke):
+    rgba = np.dstack([photo, np.full(photo.shape[:2], 255, np.uint8)])  # what the RGBA editor hands over
+    image, *_ = app.run_inpaint(_editor(rgba, stroke), None, "telea")
+    assert image.shape == photo.shape
+    rgba[:4, :4, 3] = 0
+    image, *_ = app.run_inpaint(_editor(rgba, stroke), None, "telea")
+    assert image.shape == rgba.shape and np.array_equal(image[..., 3], rgba[..., 3])
+
+
+def test_keep_editing_undo_and_clear_mask(photo, stroke):
+    first, *_ = app.run_inpaint(_editor(photo, stroke), None, "telea")
+    editor, history, text = app.keep_editing(first, _editor(photo, stroke), [])
+    assert np.array_equal(editor["background"], first) and editor["layers"] == [] and len(history) == 1
+    second_hole = np.zeros(photo.shape[:2], bool)
+    second_hole[90:100, 10:30] = True
+    second, *_ = app.run_inpaint({**editor, "layers": _editor(first, second_hole)["layers"]}, None, "telea")
+    assert np.array_equal(second[stroke], first[stroke])  # the first fill is kept
+    assert not np.array_equal(second[second_hole], photo[second_hole])
+    editor, history, text = app.keep_editing(second, editor, history)
+    assert len(history) == 2 and np.array_equal(editor["background"], second)
+    editor, history, text = app.undo_fill(history)
+    assert np.array_equal(editor["background"], first) and len(history) == 1 and "Undone" in text
+    editor, history, text = app.undo_fill(history)
+    assert np.array_equal(editor["background"], photo) and history == []
+    assert app.undo_fill([])[2] == "Nothing to undo."
+    cleared = app.clear_mask(_editor(photo, stroke))
+    assert np.array_equal(cleared["background"], photo) and cleared["layers"] == []
+    preview = app.mask_preview(*app.editor_inputs(_editor(photo, stroke), None))
+    assert np.array_equal(preview[~stroke], photo[~stroke]) and not np.array_equal(preview[stroke], photo[stroke])
+
+
+def test_download_is_named_after_the_method(photo):
+    path = Path(app.download_path(photo, "pconv · pconv-celeba-64 — faces (research)", "beach.jpg"))
+    assert path.name == "beach-pconv-pconv-celeba-64.png"
+    assert np.array_equal(np.asarray(Image.open(path)), photo)
 
 
 def test_empty_mask_and_size_mismatch_are_messages(tmp_path, photo):
@@ -96,7 +137,7 @@ def test_failing_method_does_not_break_the_next_request(photo, stroke, monkeypat
 
 
 def test_stochastic_method_gives_gallery_sorted_by_likelihood(photo):
-    label = next(c.label for c in app.available_choices() if c.method == "mle-normal")
+    label = next(c.label for c in method_choices() if c.method == "mle-normal")
     hole = np.zeros(photo.shape[:2], bool)
     hole[60:70, 60:70] = True
     image, text, gallery, _ = app.run_inpaint(_editor(photo, hole), None, label, 3, 4, mode="sample")
@@ -108,7 +149,7 @@ def test_stochastic_method_gives_gallery_sorted_by_likelihood(photo):
 
 @pytest.mark.parametrize("checkpoint", ["pccnn-celeba-32", "pccnn-mnist-28"])
 def test_pixel_constrained_cnn_gives_ranked_samples_and_a_probability_map(photo, checkpoint):
-    label = next(c.label for c in app.available_choices() if c.checkpoint == checkpoint)
+    label = next(c.label for c in method_choices() if c.checkpoint == checkpoint)
     hole = np.zeros(photo.shape[:2], bool)
     hole[60:66, 60:66] = True
     image, text, gallery, heat = app.run_inpaint(_editor(photo, hole), None, label, 3, 3)
@@ -120,16 +161,28 @@ def test_pixel_constrained_cnn_gives_ranked_samples_and_a_probability_map(photo,
     assert heat.shape == (side, side, 3) and grey.any() and 0 < (~grey).sum() < side * side / 4
 
 
-def test_sim_k_uses_reference_photos_and_explains_a_missing_database(tmp_path, photo, stroke):
-    label = next(c.label for c in app.available_choices() if c.checkpoint and c.checkpoint.startswith("sim1-"))
-    reference = tmp_path / "same-scene.png"
-    save_image(reference, photo[:, ::-1])
-    image, text, gallery, _ = app.run_inpaint(_editor(photo, stroke), None, label, 0, 1, [str(reference)])
-    np.testing.assert_array_equal(image[~stroke], photo[~stroke])
-    assert [caption for _, caption in gallery] == ["your reference #1"] and "ms" in text
-    # without references it retrieves, and this test machine has no database: the page says how to build one
-    image, text, gallery, _ = app.run_inpaint(_editor(photo, stroke), None, label, 0, 1, None)
-    assert image is None and "inpaint index build --data" in text and gallery == []
+def test_sim_1_appears_once_its_database_exists_and_uses_reference_photos(tmp_path, monkeypatch, photo, stroke):
+    monkeypatch.setenv("INPAINT_INDEX_DIR", str(tmp_path / "index"))
+    assert not any(c.checkpoint and c.checkpoint.startswith("sim1-") for c in method_choices())  # no database here
+    from inpaint_core.checkpoints import META_KEY, read_config
+    from inpaint_core.methods.sim_k import with_default_dir
+    from inpaint_core.retrieval import INFO
+    from inpaint_core.zoo import zoo_dir
+
+    spec = with_default_dir(read_config(zoo_dir() / "sim1-celeba-64")[META_KEY]["database"])
+    Path(spec["dir"]).mkdir(parents=True)
+    (Path(spec["dir"]) / INFO).write_text("{}")  # built (a stand-in: this test fills with reference photos)
+    app._choices_by_label.cache_clear()
+    try:
+        label = next(c.label for c in method_choices() if c.checkpoint == "sim1-celeba-64")
+        assert label.endswith("faces (research)")
+        reference = tmp_path / "same-scene.png"
+        save_image(reference, photo[:, ::-1])
+        image, text, gallery, _ = app.run_inpaint(_editor(photo, stroke), None, label, 0, 1, [str(reference)])
+        np.testing.assert_array_equal(image[~stroke], photo[~stroke])
+        assert [caption for _, caption in gallery] == ["your reference #1"] and "ms" in text
+    finally:
+        app._choices_by_label.cache_clear()
 
 
 def test_compare_runs_each_method(photo, stroke):
@@ -176,54 +229,103 @@ def test_gradio_client_api(served_app, tmp_path, photo, stroke):
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-BROWSER_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _inpaint(page, calls: list, stroke: tuple[float, float, int], timeout: float = 120,
+             besides: np.ndarray | None = None) -> dict:
+    """Paint ``stroke`` (dx, dy, length), press Inpaint and wait until the server handled it and the page
+    shows the result. A stroke drawn while the canvas was still loading its new photo is lost; then
+    the hole is empty (or only ``besides``, an uploaded mask), and the stroke is drawn again (at most
+    twice)."""
+    import time as _time
+
+    for _ in range(3):
+        paint(page, *stroke)
+        before = len(calls)
+        page.locator("#run").click(no_wait_after=True)
+        deadline = _time.monotonic() + timeout
+        while len(calls) == before or not any(w in page.locator("#status").inner_text() for w in ("ms.", "no hole")):
+            assert _time.monotonic() < deadline, "no result within the timeout"
+            page.wait_for_timeout(200)
+        painted = calls[-1]["mask"] if besides is None else calls[-1]["mask"] & ~besides
+        if painted.any():
+            page.wait_for_timeout(500)
+            return calls[-1]
+        page.wait_for_timeout(2000)
+    raise AssertionError("the brush stroke never reached the server")
 
 
 @pytest.mark.skipif(CHROMIUM is None and not os.environ.get("INPAINT_REQUIRE_BROWSER"),
                     reason="Debian's chromium is not installed (.ci/run installs it)")
-def test_paint_and_inpaint_in_headless_chromium(served_app, monkeypatch, tmp_path):
+def test_photo_editing_session_in_headless_chromium(served_app, monkeypatch, tmp_path):
+    """Paint, inpaint, keep editing, inpaint again, undo, before/after, painted + uploaded mask, and a
+    large photo's round trip to a full-resolution download, as a person does it in a browser."""
     from playwright.sync_api import sync_playwright
 
-    seen = {}
-    real = app.editor_inputs
+    calls: list[dict] = []
+    real_inputs, real_run = app.editor_inputs, app.run_inpaint
 
-    def recording(editor, mask_file):
-        image, mask = real(editor, mask_file)
-        seen.update(image=image.rgb.copy(), mask=mask.copy())
-        return image, mask
+    def recording_run(editor, mask_file, label, *args, **kwargs):
+        image, mask = real_inputs(editor, mask_file)
+        out = real_run(editor, mask_file, label, *args, **kwargs)
+        calls.append({"image": image.rgb.copy(), "mask": mask.copy(), "label": label, "result": out[0]})
+        return out
 
-    monkeypatch.setattr(app, "editor_inputs", recording)
+    monkeypatch.setattr(app, "run_inpaint", recording_run)
+    shots = Path(os.environ.get("INPAINT_SCREENSHOT_DIR", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        page.goto(served_app, wait_until="networkidle")
+        page = browser.new_page(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
+        page.goto(served_app, wait_until="load", timeout=120000)
+        page.wait_for_selector(".gallery-item", timeout=120000)
         page.locator(".gallery-item").first.click()  # the astronaut example
         page.wait_for_timeout(1500)
-        page.locator("#editor button[aria-label='Brush']").first.click()
-        box = page.locator("#editor canvas").first.bounding_box()
-        x, y = box["x"] + box["width"] / 2 - 40, box["y"] + box["height"] / 2
-        page.mouse.move(x, y)
-        page.mouse.down()
-        for k in range(20):
-            page.mouse.move(x + 4 * k, y + k, steps=2)
-        page.mouse.up()
-        page.locator("#run").click()
-        page.wait_for_selector("#result img", timeout=60000)
-        src = page.locator("#result img").get_attribute("src")
-        png = page.request.get(src).body()
-        shots = Path(os.environ.get("INPAINT_SCREENSHOT_DIR", tmp_path))
-        shots.mkdir(parents=True, exist_ok=True)
+        first = _inpaint(page, calls, (-60, -20, 20))
+        assert app.default_choice(method_choices()) in page.locator("#status").inner_text()
+        assert 0.001 < first["mask"].mean() < 0.2  # the stroke, not the whole canvas
+        changed = np.any(first["result"] != first["image"], axis=2)
+        assert changed.any() and not (changed & ~first["mask"]).any()  # only inside the stroke
+        assert page.locator("#result img").count() == 2  # before (hole tinted) and after
+
+        page.locator("#keep").click()  # the result becomes the photo, the strokes are cleared
+        page.wait_for_timeout(1500)
+        second = _inpaint(page, calls, (-40, 60, 12))
+        np.testing.assert_array_equal(second["image"], first["result"])
+        assert not (second["mask"] & first["mask"]).all() and second["mask"].any()
         page.screenshot(path=str(shots / "gradio_app.png"), full_page=True)
-        status = page.locator("#status").inner_text()
+
+        page.locator("#undo").click()  # back to the photo before the kept fill
+        page.wait_for_timeout(1500)
+        mask_file = np.zeros(first["image"].shape[:2], np.uint8)
+        mask_file[10:40, 10:60] = 255
+        Image.fromarray(mask_file).save(tmp_path / "extra-mask.png")
+        page.locator("#mask-file input[type=file]").set_input_files(str(tmp_path / "extra-mask.png"))
+        page.wait_for_timeout(1000)
+        third = _inpaint(page, calls, (0, 0, 8), besides=mask_file > 0)
+        np.testing.assert_array_equal(third["image"], first["image"])
+        assert third["mask"][10:40, 10:60].all() and (third["mask"] & ~(mask_file > 0)).any()  # the file and the stroke
+
+        big = np.asarray(Image.fromarray(first["image"]).resize((3000, 2000)))  # a large photo, uploaded
+        save_image(tmp_path / "large.png", big)
+        page.locator("#mask-file button[aria-label='Clear']").first.click()
+        page.locator("#editor input[type=file]").first.set_input_files(str(tmp_path / "large.png"))
+        page.wait_for_timeout(8000)  # the canvas decodes the large photo
+        page.locator("#method input").fill("telea")
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(500)
+        large = _inpaint(page, calls, (-30, 0, 20))
+        assert large["image"].shape == (2000, 3000, 3) and large["label"] == "telea"
+        with page.expect_download(timeout=180000) as download:
+            page.locator("#download").click(timeout=180000, no_wait_after=True)
+        download.value.save_as(tmp_path / "download.png")
+        name = download.value.suggested_filename
         browser.close()
-    (tmp_path / "r.png").write_bytes(png)
-    result = np.asarray(Image.open(tmp_path / "r.png").convert("RGB"))
-    original, mask = seen["image"], seen["mask"]
-    assert app.default_choice(app.available_choices()) in status and result.shape == original.shape
-    assert 0.001 < mask.mean() < 0.2  # the stroke, not the whole canvas
-    changed = np.any(result != original, axis=2)
-    assert changed.any() and not (changed & ~mask).any()  # differs from the input only inside the stroke
+    saved = np.asarray(Image.open(tmp_path / "download.png"))
+    assert name == "photo-telea.png"
+    assert saved.shape == (2000, 3000, 3)  # full resolution, RGB stays RGB
+    changed = np.any(saved != big, axis=2)
+    assert changed.any() and not (changed & ~large["mask"]).any()
 
 
 def test_lanes_keep_fast_fills_apart_and_bound_waiting():

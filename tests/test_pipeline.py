@@ -193,3 +193,74 @@ def test_working_memory_is_checked_before_allocating(monkeypatch):
     monkeypatch.setenv("INPAINT_MAX_MEMORY_MB", "lots")
     with pytest.raises(InpaintError, match="INPAINT_MAX_MEMORY_MB='lots' is not a number"):
         load_method("telea").inpaint(image, hole)
+
+
+@pytest.mark.parametrize("name", ["telea", "navier-stokes"])
+def test_classical_fill_of_the_hole_region_equals_the_whole_photo_fill(name):
+    """Telea and Navier-Stokes run on the hole's box plus their radius: what they read is all there,
+    so the fill is bit-exact the fill of the whole photo (and a large photo costs what its hole needs)."""
+    from skimage import data
+
+    from inpaint_core.maskgen import make_mask_generator
+
+    photo = data.astronaut()
+    method = load_method(name)
+    for seed in range(3):
+        mask = make_mask_generator("object:0.02:0.1")(512, 512, np.random.default_rng(seed))
+        cropped = method.inpaint(photo, mask, radius=5)
+        box = cropped.extras["region"]
+        assert (box[2] - box[0]) * (box[3] - box[1]) < 0.5 * mask.size
+        method.context = lambda options: None  # the whole photo
+        whole = method.inpaint(photo, mask, radius=5)
+        del method.context
+        assert whole.extras["region"] == (0, 0, 512, 512)
+        np.testing.assert_array_equal(cropped.image, whole.image)
+
+
+def test_object_scale_models_see_the_photo_at_their_training_size(photo, hole):
+    m = Recorder(Capabilities(size_multiple=4))
+    m.object_size = 32  # e.g. faces centre-cropped and resized to 32 px in training
+    result = m.inpaint(photo, hole)
+    image, mask = m.seen[0]
+    assert image.shape[:2] == (32, 32) and mask.any()  # the 128 px photo at the 32 px scale
+    assert result.image.shape == photo.shape
+    np.testing.assert_array_equal(result.image[~hole], photo[~hole])
+    assert np.all(result.image[hole] == 128) and result.extras["scale"] == 0.25
+
+
+def test_working_pixel_bound_shrinks_the_region_and_maps_it_back(photo, hole):
+    m = Recorder(Capabilities())
+    m.max_working_pixels = 64 * 64
+    m.context = lambda options: 20
+    result = m.inpaint(photo, hole)
+    image, _ = m.seen[0]
+    assert image.shape[:2] == (50, 45)  # hole box 10x5 + 20 px each side, under the bound: full scale
+    assert result.extras["region"] == (30, 50, 80, 95) and result.extras["scale"] == 1.0
+    m.context = lambda options: None
+    m.seen.clear()
+    result = m.inpaint(photo, hole)
+    image, _ = m.seen[0]
+    assert image.shape[:2] == (64, 64) and result.extras["scale"] == 0.5  # the 128 px photo shrunk to the bound
+    np.testing.assert_array_equal(result.image[~hole], photo[~hole])
+
+
+def test_memory_estimate_follows_the_region():
+    big = np.zeros((4000, 6000), bool)
+    big[1000:1400, 2000:2600] = True
+    telea, mean = load_method("telea"), load_method("mean-colour")
+    assert telea.memory_estimate(big) < 0.2 * mean.memory_estimate(big)
+
+
+def test_shrinking_for_a_model_never_leaks_hole_pixels_nor_grows_the_hole():
+    from inpaint_core.pipeline import shrink_around_hole
+
+    rng = np.random.default_rng(0)
+    image = rng.random((90, 60, 3)).astype(np.float32)
+    mask = np.zeros((90, 60), bool)
+    mask[30:33, :] = True  # a 3-row stroke: at 1/3 scale it covers one working row
+    mask[60:75, 20:40] = True
+    other = np.where(mask[..., None], rng.random(image.shape).astype(np.float32), image)
+    small, hole = shrink_around_hole(image, mask, (30, 20))
+    again, _ = shrink_around_hole(other, mask, (30, 20))
+    np.testing.assert_array_equal(small, again)  # what is under the hole never reaches the model
+    assert hole[10].all() and hole.sum() == 20 + 5 * 6 and not hole[9].any() and not hole[11].any()

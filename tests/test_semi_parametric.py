@@ -11,7 +11,8 @@ import torch.nn.functional as F
 from inpaint_core import load_method, zoo
 from inpaint_core.cli import main
 from inpaint_core.errors import InpaintError
-from inpaint_core.methods.partial_conv import feature_losses, gram, pconv_loss
+from inpaint_core.losses import feature_losses, gram
+from inpaint_core.methods.partial_conv import encoder_levels, pconv_loss
 from inpaint_core.retrieval import (
     DatabaseError,
     RetrievalIndex,
@@ -84,8 +85,9 @@ def test_perceptual_and_style_terms_vanish_on_the_truth():
     encoder = InpaintUNet(widths=(8, 8, 8), kernels=(3, 3, 3)).eval()
     images, masks = torch.rand(2, 3, 16, 16), torch.zeros(2, 1, 16, 16)
     masks[..., 4:12, 4:12] = 1
-    assert [float(t.detach()) for t in feature_losses(encoder, images, images, masks)] == [0.0, 0.0]
-    perceptual, style = feature_losses(encoder, torch.rand_like(images), images, masks)
+    levels = encoder_levels(encoder)
+    assert [float(t.detach()) for t in feature_losses(levels, images, images, masks)] == [0.0, 0.0]
+    perceptual, style = feature_losses(levels, torch.rand_like(images), images, masks)
     assert perceptual > 0 and style > 0
     f = torch.arange(8.0).reshape(1, 2, 2, 2)  # Gram matrix normalised by C x H x W
     torch.testing.assert_close(gram(f), torch.tensor([[[14.0, 38.0], [38.0, 126.0]]]) / 8)

@@ -143,3 +143,22 @@ def test_retrain_command_names_every_non_default_recipe_value():
     ce = get_method_class("l2-context-encoder")
     cmd = retrain_command(ce, {**ce.recipe, "seed": 0, "max_minutes": 5}, "c")
     assert cmd.endswith("--seed 0 --epochs 60 --max-minutes 5") and "--set" not in cmd
+
+
+def test_a_run_resumes_from_a_state_folder_outside_the_checkpoint(data, tmp_path):
+    """``--state-dir``: the state lives where it survives a machine (a tracked folder), and another
+    machine continues from it into a fresh checkpoint folder."""
+    state_dir = tmp_path / "runs" / "ce"
+    Trainer("l2-context-encoder", str(data), tmp_path / "a", epochs=1, seed=0, overrides=TINY,
+            state_dir=state_dir).run(progress=False)
+    assert (state_dir / "state.safetensors").is_file() and not (tmp_path / "a" / ".training").exists()
+    Trainer("l2-context-encoder", str(data), tmp_path / "b", epochs=2, seed=0, overrides=TINY,
+            state_dir=state_dir).run(resume=True, progress=False)
+    assert json.loads((state_dir / "state.json").read_text())["progress"]["epoch"] == 2
+
+
+def test_a_recipe_key_typo_is_an_error_naming_the_keys(data, tmp_path):
+    from inpaint_core.errors import InpaintError
+
+    with pytest.raises(InpaintError, match=r"no key batchsize, lr_scheduel; the keys are: .*batch_size"):
+        Trainer("l2-context-encoder", str(data), tmp_path / "x", overrides={"batchsize": 8, "lr_scheduel": []})

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import InpaintError, MaskError
-from ..images import ImageSource, RGBImage, load_image, to_float, to_uint8
+from ..images import ImageSource, RGBImage, load_image, to_float
 from ..limits import check_memory
 from ..masks import load_mask
 
@@ -35,10 +35,6 @@ class Capabilities:
     references: bool = False  # accepts auxiliary reference images
     needs_visible: bool = False  # fills from the visible pixels only (no learned prior): a full mask is refused
     fast: bool = False  # a 512 px photo in well under a second on one core: the app gives these their own lane
-
-    @property
-    def fully_convolutional(self) -> bool:
-        return self.native_size is None
 
     @property
     def hole(self) -> str:
@@ -130,6 +126,12 @@ class Method:
     #: benchmarks/method_memory.py (docs/limits.md) and checked against INPAINT_MAX_MEMORY_MB.
     memory_per_pixel: ClassVar[float] = 400.0
     memory_per_hole_pixel: ClassVar[float] = 0.0
+    #: A bound on the pixels the method works on: a larger region is shrunk to it and the fill enlarged
+    #: back (a learned model whose cost grows with the photo); None = full resolution always.
+    max_working_pixels: ClassVar[int | None] = None
+    #: Set per checkpoint: the side at which a model trained on whole objects (aligned faces, CIFAR-10
+    #: objects) saw them; the photo is resized so its short side is that size. None = native pixel scale.
+    object_size: int | None = None
 
     def __init__(self, checkpoint: Path | None = None, **defaults: Any) -> None:
         self.checkpoint = checkpoint
@@ -145,6 +147,11 @@ class Method:
                    **options: Any) -> list[Fill | np.ndarray]:
         """``n`` fills of one hole; a model that samples several at once (one batch) overrides this."""
         return [self.fill(image, mask, rng, **options) for _ in range(n)]
+
+    def context(self, options: dict[str, Any]) -> int | None:
+        """How many pixels around the hole's bounding box the fill depends on; None = the whole photo.
+        A method that returns a margin runs on that box only, which is what makes a large photo cheap."""
+        return None
 
     # -- provided -------------------------------------------------------------------------------
     @classmethod
@@ -182,21 +189,24 @@ class Method:
             results.sort(key=lambda r: -float(r.log_likelihood))  # type: ignore[arg-type]
         return results
 
-    def memory_estimate(self, hole: np.ndarray, n: int = 1) -> float:
-        """Bytes a fill of ``hole`` needs at its peak: the pipeline's full-size float copies (about 40
-        bytes per pixel, each of ``n`` fills kept), the square window a fixed-size model is cut from
-        (float copies before and after resizing), and the method's own working memory."""
-        from ..pipeline import plan_window
+    def memory_estimate(self, hole: np.ndarray, n: int = 1, options: dict[str, Any] | None = None) -> float:
+        """Bytes a fill of ``hole`` needs at its peak: a uint8 copy of the photo per fill, the region's
+        float copies (about 40 bytes per pixel of the region, each of ``n`` fills kept), the square
+        window a fixed-size model is cut from (float copies before and after resizing), and the
+        method's own working memory over what it sees."""
+        from ..pipeline import plan_region, plan_window
 
+        region = plan_region(self, hole, self.resolved_options(options or {}))
         native = self.capabilities.native_size
-        seen = hole.size if native is None else native * native
+        work = region.working_shape
+        seen = work[0] * work[1] if native is None else native * native
         window = 0 if native is None else 3 * 12.0 * plan_window(hole, native, self.capabilities.centre_hole).side ** 2
-        return (40.0 * hole.size * n + window + self.memory_per_pixel * seen
-                + self.memory_per_hole_pixel * float(hole.sum()))
+        return (3.0 * hole.size * n + 40.0 * (region.shape[0] * region.shape[1] + seen) * n + window
+                + self.memory_per_pixel * seen + self.memory_per_hole_pixel * float(hole[region.slices].sum()) * region.scale ** 2)
 
     def _run(self, image: ImageSource | RGBImage, mask: ImageSource, n: int, seed: int | None,
              references: list[ImageSource] | None, options: dict[str, Any]) -> list[Result]:
-        from ..pipeline import run_pipeline
+        from ..pipeline import fill_region
 
         start = time.perf_counter()
         check_seed(seed)
@@ -210,13 +220,13 @@ class Method:
         if hole.all() and self.capabilities.needs_visible:
             raise MaskError(f"The mask hides the whole image, and '{self.name}' fills the hole from the pixels "
                             "around it: leave part of the image unmasked.")
-        check_memory(self.memory_estimate(hole, n), f"'{self.name}' on this {hole.shape[1]}x{hole.shape[0]} image")
+        check_memory(self.memory_estimate(hole, n, opts), f"'{self.name}' on this {hole.shape[1]}x{hole.shape[0]} image")
         if references:
             if not self.capabilities.references:
                 raise InpaintError(f"Method '{self.name}' does not use reference images; remove them or pick Sim-k.")
             opts["references"] = [to_float(load_image(r).rgb) for r in references]
         rng = np.random.default_rng(seed)
-        fills, outs, info = run_pipeline(self, to_float(rgb.rgb), hole, rng, opts, n)
+        fills, outs, info = fill_region(self, rgb.rgb, hole, rng, opts, n)
         seconds = (time.perf_counter() - start) / n
-        return [Result(rgb.with_rgb(np.where(hole[..., None], to_uint8(filled), rgb.rgb)), seconds, out.log_likelihood,
-                       {**out.extras, **info}) for filled, out in zip(fills, outs)]
+        return [Result(rgb.with_rgb(filled), seconds, out.log_likelihood, {**out.extras, **info})
+                for filled, out in zip(fills, outs)]

@@ -17,6 +17,11 @@ class _OpenCV(Method):
     memory_per_pixel = 0.0  # within the pipeline's own copies (docs/limits.md)
     options = {"radius": Option(3, "neighbourhood radius in pixels", minimum=1, maximum=50)}
 
+    def context(self, options):
+        """Each hole pixel is a weighted mean of known pixels within ``radius``: the hole's box plus the
+        radius and a pixel of the fast-marching band is all the fill reads (tests check it bit-exact)."""
+        return int(options["radius"]) + 2
+
     def fill(self, image, mask, rng, radius=3):
         out = cv2.inpaint(to_uint8(image), mask.astype(np.uint8), float(radius), self.flag)
         return to_float(out)

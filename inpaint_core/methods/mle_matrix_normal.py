@@ -61,7 +61,6 @@ class MatrixNormalImage(Distribution, PyTorchModelHubMixin):
         self.register_buffer("mean", torch.zeros(3, size, size))
         self.register_buffer("row_factor", torch.eye(size).repeat(3, 1, 1))
         self.register_buffer("col_factor", torch.eye(size).repeat(3, 1, 1))
-        self.cg_iterations = 0
 
     def set_covariances(self, row_cov: torch.Tensor, col_cov: torch.Tensor) -> None:
         self.row_factor.copy_(torch.linalg.cholesky(row_cov.to(torch.float64)))
@@ -116,7 +115,7 @@ class MatrixNormalImage(Distribution, PyTorchModelHubMixin):
         # to the hole (SPD; exact for a rectangular hole, close when the hole fills most of its box)
         u_block_inv = _spd_inverse(p["u_inv"][:, r0:r1, r0:r1]).to(dtype)
         v_block_inv = _spd_inverse(p["v_inv"][:, c0:c1, c0:c1]).to(dtype)
-        solution, self.cg_iterations = conjugate_gradient(lambda z: (u_in @ z @ v_in) * h, rhs,
+        solution, _ = conjugate_gradient(lambda z: (u_in @ z @ v_in) * h, rhs,
                                                           lambda r: (u_block_inv @ r @ v_block_inv) * h,
                                                           tol=max(tol, 1e-5) if big else tol, max_iter=max_iter)
         out = x[0].to(torch.float64).clone()

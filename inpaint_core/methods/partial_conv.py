@@ -1,9 +1,9 @@
 """PConv: the partial-convolution UNet of Liu et al., the semi-parametric paper's (004) main baseline.
 
-Trained on Quick Draw stroke masks with the paper's per-pixel terms only: L1 on valid pixels,
-6 x L1 on the hole, 0.1 x total variation of the composite over the 1-pixel dilated hole. The
-perceptual and style terms need ImageNet VGG-16 weights, which this machine does not have; they are
-left out (see the recipe's ``reductions``). Its encoder doubles as the descriptor network of the
+Trained on Quick Draw stroke masks with the paper's per-pixel terms: L1 on valid pixels, 6 x L1 on
+the hole, 0.1 x total variation of the composite over the 1-pixel dilated hole; with the recipe's
+``feature_model`` also the perceptual and style terms (:mod:`inpaint_core.losses`) on a frozen zoo
+PConv encoder. Its encoder doubles as the descriptor network of the
 retrieval database (:mod:`inpaint_core.retrieval`), and its fill is the coarse first step of Sim-k's
 two-step retrieval.
 """
@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from ..learned import TorchMethod, celeba_faces, to_image, to_tensor
+from ..losses import feature_losses
 from ..tiling import MIRROR, TILE, complete
 from ..unet import InpaintUNet
 from .base import Capabilities
@@ -44,36 +45,18 @@ def pconv_loss(pred: torch.Tensor, images: torch.Tensor, masks: torch.Tensor,
     return l_valid + hole_weight * l_hole + tv_weight * (tv_rows + tv_cols)
 
 
-def gram(features: torch.Tensor) -> torch.Tensor:
-    b, c, h, w = features.shape
-    flat = features.reshape(b, c, h * w)
-    return flat @ flat.transpose(1, 2) / (c * h * w)
-
-
 @lru_cache(maxsize=2)
 def frozen_encoder(model: str) -> torch.nn.Module:
-    """A zoo PConv's encoder as the feature network of the perceptual and style terms: the stand-in
-    for ImageNet VGG-16, whose weights this machine does not have."""
+    """A zoo PConv's encoder as the feature network of the perceptual and style terms of the 64 px
+    recipes (trained before the ImageNet VGG-16 of :mod:`inpaint_core.losses` was available here)."""
     from ..retrieval import load_descriptor_model
 
     return load_descriptor_model(model).net.float().eval().requires_grad_(False)
 
 
-def feature_losses(encoder: torch.nn.Module, pred: torch.Tensor, images: torch.Tensor,
-                   masks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Liu et al.'s perceptual and style terms on the output and on the composite, over the first
-    three encoder levels (VGG-16's pool1-pool3 in the paper)."""
-    def levels(x: torch.Tensor) -> list[torch.Tensor]:
-        return encoder.encode(x, torch.zeros_like(x[:, :1]))[1:4]
-
-    with torch.no_grad():
-        truth = levels(images)
-    perceptual = style = pred.new_zeros(())
-    for x in (pred, images * (1 - masks) + pred * masks):
-        for f, g in zip(levels(x), truth):
-            perceptual = perceptual + (f - g).abs().mean()
-            style = style + (gram(f) - gram(g)).abs().mean()
-    return perceptual, style
+def encoder_levels(encoder: torch.nn.Module):
+    """The first three encoder levels as feature maps (VGG-16's pool1-pool3 in the paper)."""
+    return lambda x: encoder.encode(x, torch.zeros_like(x[:, :1]))[1:4]
 
 
 def unet_recipe(size: int) -> dict[str, Any]:
@@ -112,7 +95,8 @@ class PartialConvUNet(TorchMethod):
         pred = net(images, masks)
         loss = pconv_loss(pred, images, masks, recipe["hole_weight"], recipe["tv_weight"])
         if recipe.get("feature_model"):
-            perceptual, style = feature_losses(frozen_encoder(recipe["feature_model"]), pred, images, masks)
+            features = encoder_levels(frozen_encoder(recipe["feature_model"]))
+            perceptual, style = feature_losses(features, pred, images, masks)
             loss = loss + recipe.get("perceptual_weight", 0.05) * perceptual + recipe.get("style_weight", 120.0) * style
         return loss
 

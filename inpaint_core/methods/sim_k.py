@@ -12,6 +12,7 @@ During training the neighbours are precomputed once on unmasked images, never th
 from __future__ import annotations
 
 from functools import cached_property, partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from ..images import to_float, to_uint8
 from ..learned import TorchMethod, to_image, to_tensor
 from ..pipeline import resize_image
 from ..retrieval import (
+    INFO,
     DatabaseError,
     RetrievalIndex,
     build_command,
@@ -103,6 +105,17 @@ class SimK(TorchMethod):
                           recipe["hole_weight"], recipe["tv_weight"])
 
     # -- inference --------------------------------------------------------------------------------
+    @classmethod
+    def missing_requirement(cls, meta: dict[str, Any]) -> str | None:
+        """A retrieving checkpoint needs its database built on this machine (`inpaint index build`)."""
+        spec = meta.get("database")
+        if not spec:
+            return None
+        spec = with_default_dir(spec)
+        if not (Path(spec["dir"]) / INFO).is_file():
+            return f"its retrieval database is not built: {build_command(spec['model'], spec['data'], spec['split'], spec['dir'])}"
+        return None
+
     @cached_property
     def _spec(self) -> dict[str, Any]:
         spec = self.meta.get("database")

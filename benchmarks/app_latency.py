@@ -1,0 +1,116 @@
+"""Click-to-result time of the Gradio app in headless Chromium, with the server's own fill time beside it.
+
+Serves the app on 127.0.0.1, opens it in Debian's chromium through Playwright, uploads a photo of each
+requested size (scikit-image's astronaut, resized), paints one stroke, picks the method, and times
+from the click on Inpaint until the page shows the status of the new result; the server time is the
+``seconds`` the library reported for that fill. Medians of ``--repeat`` clicks (the first, which warms
+the method up, is dropped). Nothing leaves the machine.
+Usage: ``python benchmarks/app_latency.py [--sizes 512x512,6000x4000] [--method telea] [--repeat 3]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+BROWSER_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def paint(page, dx: float, dy: float, length: int = 20) -> None:
+    """One brush stroke on the editor's canvas, starting ``dx``, ``dy`` px from its centre."""
+    page.locator("#editor button[aria-label='Brush']").first.click(no_wait_after=True, timeout=120000)
+    box = page.locator("#editor canvas").first.bounding_box()
+    x, y = box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for k in range(length):
+        page.mouse.move(x + 4 * k, y + k, steps=2)
+    page.mouse.up()
+
+
+def press_inpaint(page, calls: list, timeout: float = 300) -> float:
+    """Click Inpaint and wait until the server handled the request and the page shows its status;
+    returns the seconds from the click to the shown result."""
+    before = len(calls)
+    page.evaluate("document.querySelector('#status').innerText = ''")
+    start = time.perf_counter()
+    page.locator("#run").click(no_wait_after=True)
+    while len(calls) == before or not any(w in page.locator("#status").inner_text() for w in ("ms.", "no hole")):
+        if time.perf_counter() - start > timeout:
+            raise TimeoutError("no result within the timeout")
+        page.wait_for_timeout(20)
+    return time.perf_counter() - start
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="512x512,6000x4000")
+    parser.add_argument("--method", default="telea")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from PIL import Image
+    from playwright.sync_api import sync_playwright
+    from skimage import data
+
+    from demos import gradio_app as app
+
+    calls: list[float] = []
+    real = app.run_inpaint
+
+    def timed(*a, **k):
+        out = real(*a, **k)
+        calls.append(float(out[1].split("**: ")[1].split(" ms")[0]) / 1000 if out[0] is not None else float("nan"))
+        return out
+
+    app.run_inpaint = timed
+    demo = app.build_app()
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    folder = Path(tempfile.mkdtemp(prefix="inpaint-latency-"))
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium") or shutil.which("chromium-browser"),
+                                        args=BROWSER_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            page.goto(f"http://127.0.0.1:{port}/", wait_until="load", timeout=120000)
+            page.wait_for_selector("#run", timeout=120000)
+            page.locator("#method input").fill(args.method)
+            page.keyboard.press("Enter")
+            for size in args.sizes.split(","):
+                width, height = (int(v) for v in size.split("x"))
+                path = folder / f"photo-{size}.png"
+                Image.fromarray(data.astronaut()).resize((width, height)).save(path)
+                page.locator("#editor input[type=file]").first.set_input_files(str(path))
+                page.wait_for_timeout(3000 + width * height // 5000)  # the canvas decodes the photo
+                paint(page, -40, 0)
+                clicks, server = [], []
+                for _ in range(args.repeat + 1):
+                    clicks.append(press_inpaint(page, calls))
+                    server.append(calls[-1])
+                print(json.dumps({"size": size, "method": args.method, "click_to_result_s": round(statistics.median(clicks[1:]), 3),
+                                  "server_s": round(statistics.median(server[1:]), 3), "clicks": len(clicks) - 1}))
+            browser.close()
+    finally:
+        demo.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

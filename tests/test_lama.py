@@ -1,0 +1,101 @@
+"""The photo network: Telea start, global receptive field of the Fourier blocks, losses, training, fills."""
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from inpaint_core import load_method
+from inpaint_core.losses import PatchDiscriminator, discriminator_loss, feature_losses, gram, hole_patches
+from inpaint_core.methods.lama import LaMa, PhotoNet, telea_prefill
+
+TINY = {**LaMa.recipe, "network": {"width": 4, "blocks": 2, "block": "ffc"}, "discriminator": {"width": 4, "layers": 2},
+        "adversarial_from": 1}
+
+
+@pytest.fixture
+def batch():
+    rng = np.random.default_rng(0)
+    images = torch.from_numpy(rng.random((2, 3, 32, 32), dtype=np.float32))
+    masks = torch.zeros(2, 1, 32, 32)
+    masks[0, :, 8:16, 10:20] = 1
+    masks[1, :, 20:30, 2:9] = 1
+    return images, masks
+
+
+def test_an_untrained_network_returns_the_telea_fill(batch):
+    images, masks = batch
+    with torch.no_grad():
+        out = PhotoNet(width=4, blocks=1)(images, masks)
+    arr = (images[0].permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
+    telea = cv2.inpaint(arr, masks[0, 0].numpy().astype(np.uint8), 3, cv2.INPAINT_TELEA)
+    hole = masks[0, 0].bool()
+    assert torch.equal(out[0][:, ~hole], images[0][:, ~hole])  # the visible pixels pass through
+    np.testing.assert_allclose(out[0].permute(1, 2, 0).numpy()[hole.numpy()], telea[hole.numpy()] / 255, atol=1e-6)
+    assert torch.equal(out, telea_prefill(images, masks))
+
+
+@pytest.mark.parametrize("block, reaches", [("ffc", True), ("dilated", False)])
+def test_fourier_blocks_see_the_whole_image_in_one_layer(block, reaches):
+    """A change at the left edge moves the fill 100 px away through one Fourier block; one dilated
+    block (its reach is a few pixels at 1/4 resolution) does not. The change is far from the hole's
+    border, so the Telea start is the same."""
+    torch.manual_seed(0)
+    net = PhotoNet(width=4, blocks=1, block=block).eval()
+    torch.nn.init.normal_(net.merge_full[-1].weight, std=0.1)
+    images, masks = torch.rand(1, 3, 128, 128), torch.zeros(1, 1, 128, 128)
+    masks[..., 80:] = 1  # the right band is the hole
+    other = images.clone()
+    other[..., :16] = 1 - other[..., :16]
+    assert torch.equal(telea_prefill(images, masks)[..., 80:], telea_prefill(other, masks)[..., 80:])
+    with torch.no_grad():
+        changed = (net(images, masks) - net(other, masks))[..., 116:].abs().max()
+    assert float(changed) > 1e-6 if reaches else float(changed) == 0.0
+
+
+def test_feature_losses_vanish_on_the_truth_and_grow_with_the_error(batch):
+    images, masks = batch
+    features = lambda x: [x, torch.nn.functional.avg_pool2d(x, 2)]  # noqa: E731 - stand-in feature maps
+    zero = feature_losses(features, images, images, masks)
+    assert float(zero[0]) == 0 and float(zero[1]) == 0
+    worse = feature_losses(features, images + 0.5 * masks, images, masks, composite_only=True)
+    assert float(worse[0]) > 0
+    assert gram(torch.ones(1, 2, 3, 3)).shape == (1, 2, 2)
+
+
+def test_discriminator_scores_only_patches_touching_the_hole_as_fake(batch):
+    images, masks = batch
+    disc = PatchDiscriminator(width=4, layers=2)
+    logits = disc(images)
+    region = hole_patches(masks, logits)
+    assert logits.shape[-2:] == region.shape[-2:] and 0 < float(region.mean()) < 1
+    assert float(discriminator_loss(disc, images, images, masks).detach()) > 0
+
+
+def test_a_training_step_moves_generator_and_critic(batch):
+    images, masks = batch
+    nets = LaMa.build_networks(TINY)
+    opts = LaMa.build_optimizers(nets, TINY)
+    before = {name: {k: v.clone() for k, v in net.state_dict().items()} for name, net in nets.items()}
+    logs = LaMa.train_step(nets, opts, images, masks, 1, TINY)
+    assert {"l1", "perceptual", "style", "g_adversarial", "d_loss", "loss"} <= set(logs)
+    for name, net in nets.items():
+        assert any(not torch.equal(before[name][k], v) for k, v in net.state_dict().items()), name
+
+
+def test_trained_checkpoint_fills_a_photo_on_its_hole_region(tmp_path):
+    from skimage import data
+
+    from inpaint_core.checkpoints import save_network
+
+    net = PhotoNet(width=4, blocks=1)
+    save_network(net, tmp_path, {"method": "lama", "resolution": 256, "training_scale": "texture"})
+    method = load_method("lama", tmp_path)
+    photo = data.astronaut()
+    hole = np.zeros(photo.shape[:2], bool)
+    hole[200:260, 220:300] = True
+    result = method.inpaint(photo, hole)
+    np.testing.assert_array_equal(result.image[~hole], photo[~hole])
+    assert result.extras["region"] == (72, 92, 388, 428)  # the hole's box and 128 px around it
+    telea = load_method("telea").inpaint(photo, hole).image  # an untrained network is Telea, up to rounding
+    assert np.abs(result.image.astype(int) - telea).max() <= 1
