@@ -21,12 +21,12 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from inpaint_core.benchmark import (SAMPLE_COLUMNS, SAMPLE_METRICS, SUMMARY_METRICS, BenchmarkSpec, by_bucket, image_mask,
+from inpaint_core.benchmark import (SAMPLE_COLUMNS, SAMPLE_METRICS, SUMMARY_METRICS, BenchmarkSpec, by_bucket,
                                     method_from_label, read_fid, read_results, run_benchmark, summarize)
 from inpaint_core.datasets import load_split
 from inpaint_core.errors import InpaintError
 from inpaint_core.leaderboard import PARTS, SUMMARY, leaderboard_dir, read_leaderboard
-from inpaint_core.maskgen import make_mask_generator
+from inpaint_core.maskgen import image_mask, make_mask_generator
 from inpaint_core.masks import BUCKET_LABELS
 from inpaint_core.choices import method_choices
 from inpaint_core.zoo import load_catalog, locate, zoo_dir

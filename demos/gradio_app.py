@@ -223,12 +223,14 @@ def lane(method: Method) -> Lane:
 
 
 def run_inpaint(editor: dict | None, mask_file: str | None, label: str, seed: int | float | None = 0,
-                samples: int | float | None = 1, references: list[str] | None = None, **options: Any):
+                samples: int | float | None = 1, references: list[str] | None = None,
+                inputs: tuple[RGBImage, np.ndarray] | None = None, **options: Any):
     """Handler of the Inpaint button: (result image, status text, gallery, heat map). The gallery holds
     the samples of a stochastic method, most likely first, or the auxiliary images a method used
-    (Sim-k's retrieved neighbours or the chosen reference photos)."""
+    (Sim-k's retrieved neighbours or the chosen reference photos). ``inputs``: the editor's photo and
+    hole when the caller decoded them already."""
     try:
-        image, mask = editor_inputs(editor, mask_file)
+        image, mask = inputs if inputs is not None else editor_inputs(editor, mask_file)
         if not mask.any():
             return image.with_rgb(image.rgb), "The mask has no hole: paint over the part to remove (or upload a mask).", [], None
         method = get_method(label)
@@ -425,13 +427,13 @@ def build_app():
             controls["mode"].change(on_mode, [controls["mode"]], [samples])
 
         def on_run(editor_value, mask_value, label, seed_value, n, reference_files, *values):
+            inputs = None
+            with contextlib.suppress(Exception):  # a bad input is reported by run_inpaint, as a message
+                inputs = editor_inputs(editor_value, mask_value)
             image, text, samples_out, heat_out = run_inpaint(editor_value, mask_value, label, seed_value, n,
-                                                             reference_files, **dict(zip(controls, values)))
-            before = None
-            if image is not None:
-                with contextlib.suppress(InpaintError):
-                    before = mask_preview(*editor_inputs(editor_value, mask_value))
-            shown = (before, image[..., :3]) if image is not None and before is not None else None  # JPEG: no alpha
+                                                             reference_files, inputs=inputs, **dict(zip(controls, values)))
+            before = mask_preview(*inputs) if image is not None and inputs is not None else None
+            shown = (before, image[..., :3]) if before is not None else None  # the slider is JPEG: no alpha
             file = gr.update(value=download_path(image, label, None), visible=True) if image is not None else \
                 gr.update(visible=False)
             return (shown, image, file, text, gr.update(value=samples_out, visible=bool(samples_out)),

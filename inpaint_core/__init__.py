@@ -3,7 +3,8 @@
 from .errors import InpaintError
 from .images import RGBImage, load_image, save_image, to_float, to_uint8
 from .masks import hole_bucket, hole_ratio, load_mask
-from .methods import Method, Result, list_methods, load_method
+from .methods import Method, Result, list_methods
+from .zoo import load_method
 
 __version__ = "0.1.0"
 

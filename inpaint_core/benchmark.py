@@ -28,10 +28,10 @@ from tqdm import tqdm
 from .datasets import ImageSet, load_split
 from .errors import InpaintError
 from .lpips import lpips
-from .maskgen import MaskGenerator, make_mask_generator
+from .maskgen import MaskGenerator, image_mask, make_mask_generator
 from .masks import BUCKET_LABELS
 from .methods.base import Method
-from .methods.registry import load_method
+from .zoo import load_method
 from .metrics import METRIC_COLUMNS, image_metrics, sample_diversity
 
 #: Perceptual per-image columns and the LPIPS network behind each (inpaint_core.lpips).
@@ -46,10 +46,6 @@ SUMMARY_METRICS = ("l1_hole_01", "mse_hole_01", "l2paper_hole_01", "l2paper_hole
 #: columns are the most likely sample's), beside the samples' diversity in the hole.
 SAMPLE_METRICS = ("l1_hole_01", "mse_hole_01", "maem_hole_pct", "psnr_full_db", "ssim_full")
 SAMPLE_COLUMNS = (*(f"{m}_samples_mean" for m in SAMPLE_METRICS), "diversity_hole")
-
-
-def image_mask(gen: MaskGenerator, shape: tuple[int, int], seed: int, index: int) -> np.ndarray:
-    return gen(shape[0], shape[1], np.random.default_rng([seed, index]))
 
 
 def parse_metrics(text: str | None) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .images import load_image, save_image
-    from .methods.registry import load_method
+    from .zoo import load_method
 
     method = load_method(args.method, args.checkpoint)
     options = _parse_options(args.option)
@@ -214,7 +215,7 @@ def cmd_samples(args: argparse.Namespace) -> int:
 
     from .figures import tile_grid
     from .images import save_image, to_uint8
-    from .methods.registry import load_method
+    from .zoo import load_method
     from .mle import Distribution
     from .zoo import find_entry
 
@@ -486,6 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")  # the library logs its progress
     from .threads import env_threads
 
     if threads := env_threads():

@@ -258,7 +258,9 @@ def cached_array(spec: str | Path, split: str, size: int | None, cache_dir: str 
     """Decode a split once into uint8 NxHxWx3 and keep it in a git-ignored cache (training speed)."""
     paths = [Path(part) for part in str(spec).split(",")]
     path = paths[0]
-    stamp = "+".join(f"{p.resolve()}|{p.stat().st_size}|{p.stat().st_mtime_ns}" for p in paths) + f"|{split}|{size}"
+    source = "bundled" if str(spec) == "bundled" else "+".join(
+        f"{p.resolve()}|{p.stat().st_size}|{p.stat().st_mtime_ns}" for p in paths)
+    stamp = f"{source}|{split}|{size}"
     if crops:
         stamp += f"|crops{crops}" + (f"|scale{min_scale}" if min_scale < 1.0 else "")
     key = hashlib.sha256(stamp.encode()).hexdigest()[:16]

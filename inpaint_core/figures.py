@@ -11,7 +11,8 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from .benchmark import image_mask, method_from_label
+from .benchmark import method_from_label
+from .maskgen import image_mask
 from .datasets import ImageSet
 from .errors import InpaintError
 from .maskgen import make_mask_generator

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from .checkpoints import META_KEY, load_network, read_config
+from .errors import CheckpointError
 from .methods.base import Method
 
 CIFAR10_TRAIN = {  # the data part of every CIFAR-10 recipe (validation: the last 500 images of each class)
@@ -52,7 +53,9 @@ class TorchMethod(Method):
         super().__init__(checkpoint, **defaults)
         config = read_config(checkpoint) if checkpoint else {}
         if network is None:
-            assert checkpoint is not None, "a learned method needs a checkpoint folder or a network"
+            if checkpoint is None:
+                raise CheckpointError(f"'{self.name}' is a learned method: give it a checkpoint (a zoo id or a folder) "
+                                      "or a network.")
             network = load_network(self.network_class_for(config), checkpoint)
         self.net = network.eval()
         self.meta = config.get(META_KEY, {})

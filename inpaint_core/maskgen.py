@@ -24,6 +24,12 @@ class MaskGenerator(Protocol):
     def __call__(self, height: int, width: int, rng: np.random.Generator) -> np.ndarray: ...
 
 
+def image_mask(gen: MaskGenerator, shape: tuple[int, int], seed: int, index: int) -> np.ndarray:
+    """The mask of image ``index`` of a benchmark or figure: a pure function of (seed, index), so a
+    resumed run and a figure redraw the same holes."""
+    return gen(shape[0], shape[1], np.random.default_rng([seed, index]))
+
+
 def centre_mask(height: int, width: int, size: int | None = None) -> np.ndarray:
     """Square hole in the centre; by default a quarter of the short side (8x8 in 32x32)."""
     side = size if size is not None else max(1, round(min(height, width) / 4))

@@ -26,9 +26,10 @@ import numpy as np
 from .errors import UnsupportedHoleError
 from .images import to_float, to_uint8
 from .masks import bounding_box
+from .types import Fill
 
 if TYPE_CHECKING:
-    from .methods.base import Fill, Method
+    from .methods.base import Method
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def plan_region(method: "Method", mask: np.ndarray, options: dict[str, Any]) -> 
 
 
 def fill_region(method: "Method", photo: np.ndarray, mask: np.ndarray, rng: np.random.Generator,
-                options: dict[str, Any], n: int = 1) -> tuple[list[np.ndarray], list["Fill"], dict[str, Any]]:
+                options: dict[str, Any], n: int = 1) -> tuple[list[np.ndarray], list[Fill], dict[str, Any]]:
     """Fill the hole of a uint8 photo ``n`` times; returns the uint8 results (pixels outside the hole
     are the photo's), the Fills, and a description of the processed region for the user."""
     region = plan_region(method, mask, options)
@@ -188,17 +189,15 @@ def _pad_to_multiple(image: np.ndarray, mask: np.ndarray, multiple: int) -> tupl
     return (np.pad(image, ((0, ph), (0, pw), (0, 0)), mode="symmetric"), np.pad(mask, ((0, ph), (0, pw))))
 
 
-def _as_fill(out: "Fill | np.ndarray") -> "Fill":
+def _as_fill(out: Fill | np.ndarray) -> Fill:
     """Methods may return a bare float image instead of a :class:`Fill`."""
-    from .methods.base import Fill
-
     return out if isinstance(out, Fill) else Fill(out)
 
 
 def run_pipeline(
     method: "Method", image: np.ndarray, mask: np.ndarray, rng: np.random.Generator, options: dict[str, Any],
     n: int = 1,
-) -> tuple[list[np.ndarray], list["Fill"], dict[str, Any]]:
+) -> tuple[list[np.ndarray], list[Fill], dict[str, Any]]:
     """Run the method at the size it needs and draw ``n`` fills of one hole (``method.fill_batch``, so
     a model can sample them together); returns the full-size fills, the Fills, and a description of
     the processed region for the user."""

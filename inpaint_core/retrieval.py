@@ -47,7 +47,7 @@ def build_command(model: str, data: str | Path, split: str, out: str | Path) -> 
 
 def load_descriptor_model(model: str) -> Any:
     """The zoo checkpoint whose method can ``describe`` images (a PConv encoder)."""
-    from .methods import load_method
+    from .zoo import load_method
     from .zoo import find_entry
 
     entry = find_entry(model)
@@ -160,8 +160,7 @@ def evaluate_index(index: RetrievalIndex, data: str | Path, split: str = "val", 
     class): for the whole query image, and through the two-step retrieval from the masked image (the
     descriptor model's coarse fill, as Sim-k does at test time). Chance is the mean share of the
     database in the query's folder."""
-    from .benchmark import image_mask
-    from .maskgen import make_mask_generator
+    from .maskgen import image_mask, make_mask_generator
 
     model = load_descriptor_model(index.info["model"])
     images = load_split(data, split, index.info["size"])

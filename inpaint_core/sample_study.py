@@ -17,7 +17,7 @@ import pandas as pd
 from scipy.stats import spearmanr
 from tqdm import tqdm
 
-from .benchmark import image_mask
+from .maskgen import image_mask
 from .datasets import ImageSet
 from .errors import InpaintError
 from .figures import heatmap, tile_grid

@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .methods.base import Option
+from .types import Option
 
 TILE = Option(-1, "tile side the network runs on (-1: its training size; 0: whole image at once)", minimum=-1, maximum=4096)
 MIRROR = Option(False, "also fill the left-right mirrored image and average the two fills (twice the time)")

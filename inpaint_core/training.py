@@ -12,6 +12,7 @@ import copy
 import csv
 import difflib
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -32,6 +33,7 @@ from .maskgen import make_mask_generator
 from .methods.registry import get_method_class
 from .threads import env_threads
 
+log = logging.getLogger(__name__)
 STATE_DIR = ".training"
 #: Recipe keys every learned method understands, beyond the keys of its own default recipe.
 TRAINER_KEYS = ("data", "dataset", "dataset_id", "size", "seed", "epochs", "max_minutes", "batch_size", "lr", "betas",
@@ -155,7 +157,7 @@ class Trainer:
         changed = [k for k in VALIDATION_KEYS if before.get(k) != self.recipe.get(k)]
         if changed:  # the best loss so far was measured on another validation set: early stopping would
             # hand back the weights from before the change
-            print(f"validation set changed ({', '.join(changed)}): the best weights are chosen afresh")
+            log.info("validation set changed (%s): the best weights are chosen afresh", ", ".join(changed))
             progress["best_val"] = float("inf")
         return progress
 
@@ -190,7 +192,7 @@ class Trainer:
             started = time.perf_counter()
             net = self.cls.fit_network(train, r)
             seconds = time.perf_counter() - started
-            print(f"fitted {self.cls.name} on {len(train)} images in {seconds:.1f} s")
+            log.info("fitted %s on %d images in %.1f s", self.cls.name, len(train), seconds)
             return self._finish(net, {"seconds": seconds, "step": 0, "epoch": 1, "best_val": float("nan")})
         val = cached_array(r["data"], "val", r["size"], crops=crops, min_scale=scale)
         train, val = self.cls.training_arrays(r, train, val)
@@ -207,7 +209,7 @@ class Trainer:
         log_path = self.out / "training_log.csv"
         if resume and (self.state_dir / "state.json").exists():
             state = self._load_state(nets, opts, ema)
-            print(f"resumed at epoch {state['epoch']}, batch {state['batch']}, step {state['step']}")
+            log.info("resumed at epoch %d, batch %d, step %d", state["epoch"], state["batch"], state["step"])
         else:  # a fresh run: nothing of an earlier run in this folder (log, best weights, state) carries over
             log_path.unlink(missing_ok=True)
             shutil.rmtree(self.state_dir, ignore_errors=True)
@@ -224,9 +226,9 @@ class Trainer:
         out_of_time = False
         per_epoch = len(train) // bs
         with open(log_path, "a", newline="") as log_file:
-            log = csv.writer(log_file)
+            writer = csv.writer(log_file)
             if log_file.tell() == 0:
-                log.writerow(["epoch", "step", "minutes", "train_loss", "val_loss"])
+                writer.writerow(["epoch", "step", "minutes", "train_loss", "val_loss"])
             while state["epoch"] < epochs and not out_of_time:
                 order = np.random.default_rng([seed, state["epoch"]]).permutation(len(train))
                 mask_rng = np.random.default_rng([seed, state["epoch"], 7])
@@ -266,12 +268,12 @@ class Trainer:
                     state["batch"] = 0
                 evaluated = self._evaluation_net(main, ema).eval()
                 val_loss = self.cls.validation_loss(evaluated, val_images, val_masks)
-                log.writerow([state["epoch"], state["step"], round(state["seconds"] / 60, 2),
+                writer.writerow([state["epoch"], state["step"], round(state["seconds"] / 60, 2),
                               float(np.mean(losses)) if losses else "", val_loss])
                 log_file.flush()
                 if progress:
-                    print(f"epoch {state['epoch']} step {state['step']}: train {np.mean(losses) if losses else float('nan'):.5f}"
-                          f" val {val_loss:.5f} ({state['seconds'] / 60:.1f} min)", flush=True)
+                    log.info("epoch %d step %d: train %.5f val %.5f (%.1f min)", state["epoch"], state["step"],
+                             np.mean(losses) if losses else float("nan"), val_loss, state["seconds"] / 60)
                 # early stopping keeps the best validation weights; without it (a loss the validation loss
                 # does not measure, such as perceptual terms) the last ones are kept
                 if val_loss < state["best_val"] or not r.get("early_stopping", True):
@@ -351,5 +353,5 @@ def publish(cls: type[TorchMethod], net: torch.nn.Module, out: Path, recipe: dic
     if out.resolve().parent == zoo_dir().resolve():
         register(out, cls.name, r["dataset"], r["size"], metrics,
                  domain=DATASET_DOMAINS.get(r.get("dataset_id") or "", ""))
-    print(json.dumps(metrics, indent=2))
+    log.info("held-out metrics of %s: %s", out, json.dumps(metrics, indent=2))
     return metrics

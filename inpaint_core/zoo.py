@@ -11,10 +11,13 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .checkpoints import CARD, CONFIG, WEIGHTS, sha256_file
-from .errors import CheckpointError
+from .errors import CheckpointError, InpaintError
+
+if TYPE_CHECKING:
+    from .methods.base import Method
 
 CATALOG = "catalog.json"
 #: Size budget stated in the catalog and enforced by ``inpaint zoo verify``.
@@ -46,8 +49,17 @@ class Entry:
     domain: str = ""  # one of DOMAINS: the images the checkpoint is for
 
 
-def load_catalog(root: Path | None = None) -> list[Entry]:
+def catalog_path(root: Path | None = None) -> Path:
+    """The zoo folder's catalog; an installed wheel without the repository's ``zoo/`` reads the copy it
+    ships (``inpaint_core/catalog.json``), and finds the checkpoints in the Hugging Face cache or the Hub."""
     path = (root or zoo_dir()) / CATALOG
+    if root is None and "INPAINT_ZOO_DIR" not in os.environ and not path.exists():
+        return Path(__file__).resolve().parent / CATALOG
+    return path
+
+
+def load_catalog(root: Path | None = None) -> list[Entry]:
+    path = catalog_path(root)
     if not path.exists():
         return []
     try:
@@ -230,3 +242,16 @@ def verify_all() -> list[str]:
     if total > BUDGET["max_total_mb"] * 2**20:
         problems.append(f"the zoo holds {total / 2**20:.1f} MB, over {BUDGET['max_total_mb']} MB")
     return problems
+
+
+def load_method(name: str, checkpoint: str | Path | None = None, **options: Any) -> "Method":
+    """Instantiate a method; learned methods resolve ``checkpoint`` (id, folder, or the default) through
+    the zoo (here, above the registry, so that the registry never imports the zoo)."""
+    from .methods.registry import get_method_class
+
+    cls = get_method_class(name)
+    if not cls.capabilities.needs_checkpoint:
+        if checkpoint is not None:
+            raise InpaintError(f"Method '{name}' takes no checkpoint.")
+        return cls(**options)
+    return cls(checkpoint=resolve_checkpoint(name, checkpoint), **options)

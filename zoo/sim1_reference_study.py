@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from inpaint_core import load_method
-from inpaint_core.benchmark import image_mask
+from inpaint_core.maskgen import image_mask
 from inpaint_core.datasets import load_split
 from inpaint_core.maskgen import make_mask_generator
 from inpaint_core.metrics import image_metrics

@@ -8,6 +8,7 @@ samples its exact conditional.
 
 from __future__ import annotations
 
+import logging
 import math
 
 import torch
@@ -19,6 +20,8 @@ from ..mle import Distribution, pixels
 from ._mle import MLEMethod
 from .base import Option
 from .registry import register_method
+
+log = logging.getLogger(__name__)
 
 
 class GaussianMixtureImage(Distribution, PyTorchModelHubMixin):
@@ -128,7 +131,8 @@ class GaussianMixtureImage(Distribution, PyTorchModelHubMixin):
                 comp = torch.cat([model.component_log_prob(x[i : i + 4096].reshape(-1, 3, size, size))
                                   for i in range(0, n, 4096)])
             resp = torch.softmax(comp, 1)
-            print(f"EM iteration {it + 1}/{iterations}: mean log-likelihood {torch.logsumexp(comp, 1).mean():.1f} nats")
+            log.info("EM iteration %d/%d: mean log-likelihood %.1f nats", it + 1, iterations,
+                     float(torch.logsumexp(comp, 1).mean()))
         return model
 
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 import difflib
 import importlib
 import pkgutil
-from pathlib import Path
-from typing import Any
 
 from ..errors import InpaintError
 from .base import Method
@@ -47,15 +45,3 @@ def get_method_class(name: str) -> type[Method]:
         hint = f" Did you mean {', '.join(close)}?" if close else ""
         raise InpaintError(f"No method named '{name}'.{hint} `inpaint methods` lists them all.")
     return _REGISTRY[name]
-
-
-def load_method(name: str, checkpoint: str | Path | None = None, **options: Any) -> Method:
-    """Instantiate a method; learned methods resolve ``checkpoint`` (id, folder, or the default)."""
-    cls = get_method_class(name)
-    if not cls.capabilities.needs_checkpoint:
-        if checkpoint is not None:
-            raise InpaintError(f"Method '{name}' takes no checkpoint.")
-        return cls(**options)
-    from ..zoo import resolve_checkpoint
-
-    return cls(checkpoint=resolve_checkpoint(name, checkpoint), **options)
