@@ -25,8 +25,8 @@ from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
 from ..learned import TorchMethod, to_image, to_tensor
+from ..losses import PatchDiscriminator, discriminator_loss, feature_losses, generator_adversarial, vgg_features
 from ..tiling import MIRROR
-from ..losses import discriminator_loss, feature_losses, generator_adversarial, PatchDiscriminator, vgg_features
 from .base import Capabilities
 from .registry import register_method
 
