@@ -26,7 +26,7 @@ from torch import nn
 
 from ..learned import TorchMethod, to_image, to_tensor
 from ..losses import PatchDiscriminator, discriminator_loss, feature_losses, generator_adversarial, vgg_features
-from ..tiling import MIRROR
+from ..tiling import MIRROR, complete
 from .base import Capabilities
 from .registry import register_method
 
@@ -198,8 +198,5 @@ class LaMa(TorchMethod):
 
     @torch.no_grad()
     def fill(self, image, mask, rng, mirror=False):
-        x, m = to_tensor(image, mask)
-        out = self.net(x, m)
-        if mirror:
-            out = (out + self.net(x.flip(-1), m.flip(-1)).flip(-1)) / 2
-        return to_image(out)
+        x, m = to_tensor(image, mask)  # the whole working region at once (tile 0): the blocks see all of it
+        return to_image(complete(self.net, x, m, 0, 0, PhotoNet.multiple, mirror=mirror))
