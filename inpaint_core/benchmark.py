@@ -122,35 +122,49 @@ def evaluate_method(method: Method, images: ImageSet, masks: str | MaskGenerator
     :data:`SAMPLE_COLUMNS`, and ``ms`` is the time of all of them. ``metrics`` adds LPIPS columns;
     with ``features``, the fill's (and the original's) Inception features go there for FID."""
     gen = make_mask_generator(masks) if isinstance(masks, str) else masks
-    train_min = getattr(method, "meta", {}).get("training", {}).get("minutes")  # None: nothing trained
     count = len(images) if n is None else min(n, len(images))
     todo = [i for i in range(count) if not skip or i not in skip]
     if todo:
-        first = images[todo[0]]
-        method.inpaint(first, image_mask(gen, first.shape[:2], seed, todo[0]), seed=seed)  # warm-up
+        warm_up(method, images, gen, todo[0], seed)
     for i in tqdm(todo, desc=label or method.name, disable=not progress, leave=False):
-        truth = images[i]
-        mask = image_mask(gen, truth.shape[:2], seed, i)
-        n = samples if method.capabilities.stochastic else 1
-        results = method.sample(truth, mask, n, seed=seed + i) if n > 1 else [method.inpaint(truth, mask, seed=seed + i)]
-        result = results[0]
-        row = {"method": label or method.name, "index": i, "image": images.names[i],
-               **image_metrics(result.image[..., :3], truth, mask), "ms": 1000.0 * result.seconds * len(results),
-               "log_likelihood": result.log_likelihood, "train_min": train_min}
-        for column, net in LPIPS_COLUMNS.items():
-            if column in metrics:
-                row[column] = lpips(result.image[..., :3], truth, net)
+        row, fill = evaluate_row(method, images, gen, i, seed, label, samples, metrics)
         if features is not None:
-            features.add(label or method.name, i, result.image[..., :3])
+            features.add(label or method.name, i, fill)
             if i not in features.indices(FeatureStore.REAL):
-                features.add(FeatureStore.REAL, i, truth)
-        row["peak_rss_mb"] = peak_rss_mb()
-        if n > 1:
-            scores = [image_metrics(r.image[..., :3], truth, mask) for r in results]
-            row.update({f"{m}_samples_mean": float(np.mean([sc[m] for sc in scores])) for m in SAMPLE_METRICS})
-            row["diversity_hole"] = sample_diversity([r.image[..., :3] for r in results], mask)
-            row["samples"] = n
+                features.add(FeatureStore.REAL, i, images[i])
         yield row
+
+
+def warm_up(method: Method, images: ImageSet, gen: MaskGenerator, index: int, seed: int) -> None:
+    """One untimed fill, so that lazy loading and first-call costs stay out of the timings."""
+    first = images[index]
+    method.inpaint(first, image_mask(gen, first.shape[:2], seed, index), seed=seed)
+
+
+def evaluate_row(method: Method, images: ImageSet, gen: MaskGenerator, i: int, seed: int = 0,
+                 label: str | None = None, samples: int = 1,
+                 metrics: tuple[str, ...] = ()) -> tuple[dict[str, Any], np.ndarray]:
+    """The row of image ``i`` and its fill: a function of (method, i) alone (the mask comes from
+    ``rng([seed, i])``, the fill's randomness from ``seed + i``), so any process can compute any row."""
+    truth = images[i]
+    mask = image_mask(gen, truth.shape[:2], seed, i)
+    n = samples if method.capabilities.stochastic else 1
+    results = method.sample(truth, mask, n, seed=seed + i) if n > 1 else [method.inpaint(truth, mask, seed=seed + i)]
+    result = results[0]
+    row = {"method": label or method.name, "index": i, "image": images.names[i],
+           **image_metrics(result.image[..., :3], truth, mask), "ms": 1000.0 * result.seconds * len(results),
+           "log_likelihood": result.log_likelihood,
+           "train_min": getattr(method, "meta", {}).get("training", {}).get("minutes")}  # None: nothing trained
+    for column, net in LPIPS_COLUMNS.items():
+        if column in metrics:
+            row[column] = lpips(result.image[..., :3], truth, net)
+    row["peak_rss_mb"] = peak_rss_mb()
+    if n > 1:
+        scores = [image_metrics(r.image[..., :3], truth, mask) for r in results]
+        row.update({f"{m}_samples_mean": float(np.mean([sc[m] for sc in scores])) for m in SAMPLE_METRICS})
+        row["diversity_hole"] = sample_diversity([r.image[..., :3] for r in results], mask)
+        row["samples"] = n
+    return row, result.image[..., :3]
 
 
 def peak_rss_mb() -> float:
@@ -234,8 +248,9 @@ class ResultsFile:
             self.to_append.append(new)
 
     def flush(self) -> None:
-        if self.rewrite:
-            frame = pd.concat([f for f in self.frames if not f.empty], ignore_index=True)
+        frames = [f for f in self.frames if not f.empty]
+        if self.rewrite and frames:  # with no rows at all (a run that failed at once) there is nothing to write
+            frame = pd.concat(frames, ignore_index=True)
             write_atomic(frame, self.path)
             self.columns, self.rewrite = list(frame.columns), False
         elif self.to_append:
@@ -275,10 +290,27 @@ def read_fid(out: str | Path) -> dict[str, dict[str, float]]:
         raise InpaintError(f"{path} is damaged ({exc}); rerun the same benchmark command to rewrite it.") from exc
 
 
+class LocalEngine:
+    """Rows computed in this process, one method after another (the default engine)."""
+
+    def rows(self, spec: BenchmarkSpec, images: ImageSet, gen: MaskGenerator, todo: dict[str, list[int]],
+             features: FeatureStore | None, progress: bool) -> Iterator[dict[str, Any]]:
+        count = len(images) if spec.n is None else min(spec.n, len(images))
+        for label, indices in todo.items():
+            method = method_from_label(label)
+            skip = set(range(count)) - set(indices)
+            yield from evaluate_method(method, images, gen, spec.n, spec.seed, progress, label, skip,
+                                       samples=spec.samples, metrics=spec.metrics, features=features)
+
+
 def run_benchmark(spec: BenchmarkSpec, out: str | Path, progress: bool = True,
-                  on_row: Callable[[dict[str, Any]], None] | None = None, flush_seconds: float = 2.0) -> pd.DataFrame:
+                  on_row: Callable[[dict[str, Any]], None] | None = None, flush_seconds: float = 2.0,
+                  engine: Any = None) -> pd.DataFrame:
     """Run (or resume) a benchmark, writing ``out`` (CSV) and ``out.json`` (the spec) atomically; with
-    ``fid`` also ``out.features.npz`` (kept for resuming) and, at the end, ``out.fid.json``."""
+    ``fid`` also ``out.features.npz`` (kept for resuming) and, at the end, ``out.fid.json``. The
+    ``engine`` computes the rows (:class:`LocalEngine`, or :class:`inpaint_core.ray_engine.RayEngine`
+    across a Ray cluster); this process writes them as they arrive, so a lost worker loses no written row."""
+    engine = engine or LocalEngine()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     spec_path = out.with_name(out.name + ".json")
@@ -311,6 +343,15 @@ def run_benchmark(spec: BenchmarkSpec, out: str | Path, progress: bool = True,
     images = load_split(spec.data, spec.split, spec.size, crops=spec.crops)
     gen = make_mask_generator(spec.masks, spec.ratio)
     features = FeatureStore(Path(str(out) + ".features.npz")) if "fid" in spec.metrics else None
+    count = len(images) if spec.n is None else min(spec.n, len(images))
+    todo: dict[str, list[int]] = {}
+    for label in spec.methods:  # resuming: what is on disk (with its features, for FID) is not measured again
+        previous = results.rows
+        done = set(previous.loc[previous["method"] == label, "index"]) if not previous.empty else set()
+        if features is not None and done - features.indices(label):  # rows without features: measure again
+            done &= features.indices(label)
+            results.keep(~((previous["method"] == label) & ~previous["index"].isin(done)))
+        todo[label] = [i for i in range(count) if i not in done]
     pending: list[dict[str, Any]] = []
     last = time.perf_counter()
 
@@ -324,21 +365,13 @@ def run_benchmark(spec: BenchmarkSpec, out: str | Path, progress: bool = True,
         results.flush()
 
     try:
-        for label in spec.methods:
-            previous = results.rows
-            done = set(previous.loc[previous["method"] == label, "index"]) if not previous.empty else set()
-            if features is not None and done - features.indices(label):  # rows without features: measure again
-                done &= features.indices(label)
-                results.keep(~((previous["method"] == label) & ~previous["index"].isin(done)))
-            method = method_from_label(label)
-            for row in evaluate_method(method, images, gen, spec.n, spec.seed, progress, label, done,
-                                       samples=spec.samples, metrics=spec.metrics, features=features):
-                pending.append(row)
-                if on_row:
-                    on_row(row)
-                if time.perf_counter() - last > flush_seconds:
-                    flush()
-                    last = time.perf_counter()
+        for row in engine.rows(spec, images, gen, todo, features, progress):
+            pending.append(row)
+            if on_row:
+                on_row(row)
+            if time.perf_counter() - last > flush_seconds:
+                flush()
+                last = time.perf_counter()
     finally:
         flush()
     if features is not None:

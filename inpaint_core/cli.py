@@ -119,7 +119,12 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
                          parse_metrics(args.metrics))
     if args.against and args.against not in spec.methods:  # before the run, not after an hour of it
         raise InpaintError(f"--against '{args.against}' is not one of --methods; add it there, spelled the same.")
-    df = run_benchmark(spec, args.out, progress=not args.quiet)
+    engine = None
+    if args.engine == "ray":
+        from .ray_engine import RayEngine
+
+        engine = RayEngine(args.address, args.workers, args.gpus_per_worker)
+    df = run_benchmark(spec, args.out, progress=not args.quiet, engine=engine)
     with pd.option_context("display.width", 200, "display.max_columns", 40, "display.precision", 5):
         summary = summarize(df, read_fid(args.out))
         print(summary.to_string())
@@ -378,6 +383,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--against", metavar="LABEL",
                        help="also compare each method with this one image by image: how much lower its hole MSE "
                             "is (95%% bootstrap interval) and on what share of images it wins")
+    bench.add_argument("--engine", choices=("local", "ray"), default="local",
+                       help="local: this process; ray: actors on a Ray cluster (pip install 'inpaint-zoo[ray]')")
+    bench.add_argument("--address", help="with --engine ray: the cluster to join (default: start a local one)")
+    bench.add_argument("--workers", type=int, help="with --engine ray: actors per method (default: the cluster's CPUs)")
+    bench.add_argument("--gpus-per-worker", type=float, default=0.0, help="with --engine ray: GPUs each actor asks for")
     bench.add_argument("--quiet", action="store_true")
     bench.set_defaults(func=cmd_benchmark)
 

@@ -254,8 +254,9 @@ class _Crops(Sequence):
 
 
 def cached_array(spec: str | Path, split: str, size: int | None, cache_dir: str | Path | None = None,
-                 crops: int | None = None, min_scale: float = 1.0) -> np.ndarray:
-    """Decode a split once into uint8 NxHxWx3 and keep it in a git-ignored cache (training speed)."""
+                 crops: int | None = None, min_scale: float = 1.0, mmap: bool = False) -> np.ndarray:
+    """Decode a split once into uint8 NxHxWx3 and keep it in a git-ignored cache (training speed);
+    ``mmap`` maps the cached file instead of reading it, so a split larger than memory streams."""
     paths = [Path(part) for part in str(spec).split(",")]
     path = paths[0]
     source = "bundled" if str(spec) == "bundled" else "+".join(
@@ -266,11 +267,12 @@ def cached_array(spec: str | Path, split: str, size: int | None, cache_dir: str 
     key = hashlib.sha256(stamp.encode()).hexdigest()[:16]
     cache = Path(cache_dir or os.environ.get("INPAINT_CACHE_DIR") or Path.home() / ".cache" / "inpaint-zoo" / "arrays")
     file = cache / f"{path.name.split('.')[0]}-{split}-{size}-{key}.npy"
-    if file.exists():
-        return np.load(file, allow_pickle=False)
-    array = load_split(spec, split, size, crops=crops, min_scale=min_scale).to_array()
-    cache.mkdir(parents=True, exist_ok=True)
-    tmp = file.with_suffix(".tmp.npy")
-    np.save(tmp, array, allow_pickle=False)
-    tmp.replace(file)
-    return array
+    if not file.exists():
+        array = load_split(spec, split, size, crops=crops, min_scale=min_scale).to_array()
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_suffix(f".{os.getpid()}.tmp.npy")  # processes filling the cache at once do not collide
+        np.save(tmp, array, allow_pickle=False)
+        tmp.replace(file)
+        if not mmap:
+            return array
+    return np.load(file, mmap_mode="r" if mmap else None, allow_pickle=False)

@@ -8,7 +8,7 @@ A learned method sets ``network_class`` (a ``PyTorchModelHubMixin`` module saved
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import torch
@@ -17,6 +17,9 @@ from torch import nn
 from .checkpoints import META_KEY, load_network, read_config
 from .errors import CheckpointError
 from .methods.base import Method
+
+if TYPE_CHECKING:  # training only: inference does not need Accelerate installed
+    from accelerate import Accelerator
 
 CIFAR10_TRAIN = {  # the data part of every CIFAR-10 recipe (validation: the last 500 images of each class)
     "data": "../shared/datasets/cifar10/train-jpg.tar.gz", "dataset_id": "cifar10",
@@ -102,13 +105,17 @@ class TorchMethod(Method):
 
     @classmethod
     def train_step(cls, nets: dict[str, nn.Module], opts: dict[str, torch.optim.Optimizer], images: torch.Tensor,
-                   masks: torch.Tensor, step: int, recipe: dict[str, Any]) -> dict[str, float]:
+                   masks: torch.Tensor, step: int, recipe: dict[str, Any], accelerator: Accelerator) -> dict[str, torch.Tensor]:
+        """One optimisation step on this process's share of a batch. Gradients go through
+        ``accelerator.backward`` (mixed precision, DDP); a GAN step that needs a network's output without
+        its gradients calls ``accelerator.unwrap_model(net)``, so DDP never waits for gradients that do not come.
+        The logs are detached tensors ("loss" at least): the trainer reads them once per step, not once each."""
         net, opt = nets[cls.inference_network], opts[cls.inference_network]
         loss = cls.training_loss(net, images, masks, recipe)
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        accelerator.backward(loss)
         opt.step()
-        return {"loss": float(loss.detach())}
+        return {"loss": loss.detach()}
 
     def validation_report(self, images: np.ndarray) -> dict[str, float]:
         """Extra held-out numbers for the model card (e.g. bits/dim of a density); none by default."""

@@ -8,6 +8,7 @@ into ``config.json``, the model card and the zoo catalog.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 import difflib
@@ -22,9 +23,14 @@ from typing import Any
 
 import numpy as np
 import torch
+from accelerate import Accelerator, DataLoaderConfiguration
 from safetensors.torch import load_file, save_file
+from torch import nn
+from torch.optim.swa_utils import AveragedModel
+from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from .batches import EpochOrder, TrainingSet, images_tensor, masks_tensor
 from .checkpoints import META_KEY, RECIPE, load_network, read_config, save_network, update_meta, write_card
 from .datasets import cached_array, describe_split, load_split
 from .errors import InpaintError
@@ -39,7 +45,7 @@ STATE_DIR = ".training"
 TRAINER_KEYS = ("data", "dataset", "dataset_id", "size", "seed", "epochs", "max_minutes", "batch_size", "lr", "betas",
                 "lr_schedule", "ema", "flip", "early_stopping", "fp16", "crops_per_image", "crop_min_scale", "masks",
                 "val_images", "eval_images", "eval_masks", "network", "reductions", "feature_model",
-                "perceptual_weight", "style_weight", "database")
+                "perceptual_weight", "style_weight", "database", "max_steps", "workers", "mixed_precision")
 #: Recipe keys that define the validation set; a resume that changes one restarts the early stopping.
 VALIDATION_KEYS = ("data", "size", "masks", "val_images", "crops_per_image", "crop_min_scale", "seed")
 
@@ -117,22 +123,24 @@ class Trainer:
         self.out = Path(out)
         # a run that must outlive this machine keeps its state in a tracked folder (``--state-dir runs/ID``)
         self.state_dir = Path(state_dir) if state_dir else self.out / STATE_DIR
-        self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        torch.set_num_threads(env_threads() or os.cpu_count() or 1)
 
     # -- state -------------------------------------------------------------------------------------
-    def _save_state(self, nets, opts, ema, progress: dict[str, Any]) -> None:
+    def _save_state(self, nets, opts, ema: AveragedModel | None, progress: dict[str, Any],
+                    accelerator: Accelerator) -> None:
+        """Networks, optimisers, EMA, RNG and position as safetensors + JSON, written atomically by the
+        main process (the weights are the same in every process)."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         tensors: dict[str, torch.Tensor] = {}
         plain: dict[str, Any] = {"progress": progress, "optimizers": {}, "recipe": self.recipe}
         for name, net in nets.items():
-            tensors.update({f"net.{name}.{k}": v.detach().cpu().contiguous() for k, v in net.state_dict().items()})
+            tensors.update({f"net.{name}.{k}": v.detach().cpu().contiguous()
+                            for k, v in accelerator.unwrap_model(net).state_dict().items()})
         for name, opt in opts.items():
             t, p = _flatten_optimizer(f"opt.{name}", opt)
             tensors.update({k: v.cpu() for k, v in t.items()})
             plain["optimizers"][name] = p
         if ema is not None:
-            tensors.update({f"ema.{k}": v.detach().cpu().contiguous() for k, v in ema.state_dict().items()})
+            tensors.update({f"ema.{k}": v.detach().cpu().contiguous() for k, v in ema.module.state_dict().items()})
         tensors["rng.torch"] = torch.get_rng_state()
         for suffix in (".safetensors", ".json"):
             (self.state_dir / f"state{suffix}.tmp").unlink(missing_ok=True)
@@ -141,18 +149,20 @@ class Trainer:
         os.replace(self.state_dir / "state.safetensors.tmp", self.state_dir / "state.safetensors")
         os.replace(self.state_dir / "state.json.tmp", self.state_dir / "state.json")
 
-    def _load_state(self, nets, opts, ema) -> dict[str, Any]:
+    def _load_state(self, accelerator: Accelerator, nets, opts, ema: AveragedModel | None) -> dict[str, Any]:
         tensors = load_file(str(self.state_dir / "state.safetensors"))
         plain = json.loads((self.state_dir / "state.json").read_text())
         for name, net in nets.items():
             prefix = f"net.{name}."
-            net.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}, strict=True)
+            accelerator.unwrap_model(net).load_state_dict(
+                {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}, strict=True)
         for name, opt in opts.items():
             _restore_optimizer(f"opt.{name}", opt, tensors, plain["optimizers"][name])
-        if ema is not None:
-            ema.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("ema.")}, strict=True)
-        torch.set_rng_state(tensors["rng.torch"])
         progress = plain["progress"]
+        if ema is not None:
+            ema.module.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("ema.")}, strict=True)
+            ema.n_averaged.fill_(progress["step"])
+        torch.set_rng_state(tensors["rng.torch"])
         before = plain.get("recipe", {})
         changed = [k for k in VALIDATION_KEYS if before.get(k) != self.recipe.get(k)]
         if changed:  # the best loss so far was measured on another validation set: early stopping would
@@ -174,45 +184,78 @@ class Trainer:
                 group["lr"] = float(lr)
 
     # -- loop ---------------------------------------------------------------------------------------
-    def _batch_masks(self, gen, n: int, size: int, rng: np.random.Generator) -> torch.Tensor:
-        masks = np.stack([gen(size, size, rng) for _ in range(n)])
-        return torch.from_numpy(masks.astype(np.float32))[:, None]
+    def _accelerator(self) -> Accelerator:
+        """One process, or one of N under ``accelerate launch``/``torchrun``: each process gets its share
+        of every batch (``split_batches``), so N processes with batch B/N each train on the same batches as
+        one process with batch B; bf16 autocast on a GPU unless the recipe says ``mixed_precision: no``."""
+        cuda = torch.cuda.is_available()
+        precision = self.recipe.get("mixed_precision", "bf16") if cuda else "no"
+        accelerator = Accelerator(cpu=not cuda, mixed_precision=precision,
+                                  dataloader_config=DataLoaderConfiguration(split_batches=True))
+        threads = env_threads() or max(1, (os.cpu_count() or 1) // accelerator.num_processes)
+        torch.set_num_threads(threads)
+        return accelerator
 
-    @staticmethod
-    def _images(array: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(array).permute(0, 3, 1, 2).float().div_(255.0)
+    def _loader(self, train: np.ndarray, gen, accelerator: Accelerator) -> tuple[DataLoader, EpochOrder]:
+        r = self.recipe
+        if r["batch_size"] % accelerator.num_processes:
+            raise InpaintError(f"batch_size {r['batch_size']} does not split over {accelerator.num_processes} "
+                               "processes: use a multiple of the process count.")
+        order = EpochOrder(len(train), int(r["seed"]))
+        workers = int(r.get("workers", 0))
+        loader = DataLoader(TrainingSet(train, gen, int(r["seed"]), bool(r.get("flip"))), batch_size=r["batch_size"],
+                            sampler=order, drop_last=True, num_workers=workers)
+        return loader, order
 
     def run(self, resume: bool = False, progress: bool = True) -> Path:
         r = self.recipe
         seed = int(r["seed"])
+        accelerator = self._accelerator()
+        main_process = accelerator.is_main_process
         torch.manual_seed(seed)
         crops, scale = r.get("crops_per_image"), r.get("crop_min_scale", 1.0)
-        train = cached_array(r["data"], "train", r["size"], crops=crops, min_scale=scale)
+        with accelerator.main_process_first():  # one process fills the array cache, the others map it
+            train = cached_array(r["data"], "train", r["size"], crops=crops, min_scale=scale, mmap=True)
+            val = cached_array(r["data"], "val", r["size"], crops=crops, min_scale=scale, mmap=True)
         if getattr(self.cls, "fit_network", None):  # statistical models: a closed-form / EM fit, no SGD loop
             started = time.perf_counter()
-            net = self.cls.fit_network(train, r)
+            net = self.cls.fit_network(np.asarray(train), r)
             seconds = time.perf_counter() - started
             log.info("fitted %s on %d images in %.1f s", self.cls.name, len(train), seconds)
             return self._finish(net, {"seconds": seconds, "step": 0, "epoch": 1, "best_val": float("nan")})
-        val = cached_array(r["data"], "val", r["size"], crops=crops, min_scale=scale)
         train, val = self.cls.training_arrays(r, train, val)
         val_sub = val[np.random.default_rng(seed).permutation(len(val))[: r.get("val_images", 1000)]]
         gen = make_mask_generator(r["masks"])
-        nets = {k: v.to(self.device) for k, v in self.cls.build_networks(r).items()}
+        nets = self.cls.build_networks(r)
         opts = self.cls.build_optimizers(nets, r)
-        main = nets[self.cls.inference_network]
-        ema = copy.deepcopy(main).requires_grad_(False) if r.get("ema") else None
-        val_masks = self._batch_masks(gen, len(val_sub), r["size"], np.random.default_rng(seed + 1)).to(self.device)
-        val_images = self._images(val_sub).to(self.device)
+        main_name = self.cls.inference_network
+        ema = None
+        if r.get("ema"):  # warm-up: early averages do not drag the initial weights along
+            decay = float(r["ema"])
+            ema = AveragedModel(nets[main_name], avg_fn=lambda e, m, n: e.lerp(m, 1 - min(decay, (1 + float(n)) / (10 + float(n)))))
+            ema.requires_grad_(False)
+        loader, order = self._loader(train, gen, accelerator)
+        names = list(nets)
+        prepared = accelerator.prepare(*nets.values(), *opts.values(), loader)
+        nets = dict(zip(names, prepared[: len(names)]))
+        opts = dict(zip(opts, prepared[len(names) : -1]))
+        loader = prepared[-1]
+        main = accelerator.unwrap_model(nets[main_name])
+        device = accelerator.device
+        if ema is not None:
+            ema.to(device)
+        val_masks = masks_tensor(gen, len(val_sub), r["size"], np.random.default_rng(seed + 1)).to(device)
+        val_images = images_tensor(val_sub).to(device)
 
         state = {"epoch": 0, "batch": 0, "step": 0, "seconds": 0.0, "best_val": float("inf")}
         log_path = self.out / "training_log.csv"
         if resume and (self.state_dir / "state.json").exists():
-            state = self._load_state(nets, opts, ema)
+            state = self._load_state(accelerator, nets, opts, ema)
             log.info("resumed at epoch %d, batch %d, step %d", state["epoch"], state["batch"], state["step"])
-        else:  # a fresh run: nothing of an earlier run in this folder (log, best weights, state) carries over
+        elif main_process:  # a fresh run: nothing of an earlier run in this folder (log, best weights, state) carries over
             log_path.unlink(missing_ok=True)
             shutil.rmtree(self.state_dir, ignore_errors=True)
+        accelerator.wait_for_everyone()
         self.out.mkdir(parents=True, exist_ok=True)
         best = copy.deepcopy(self._evaluation_net(main, ema))  # a copy: loading the best must not reset the EMA
         best_path = self.state_dir / "best.safetensors"
@@ -225,65 +268,75 @@ class Trainer:
         last_save = time.perf_counter()
         out_of_time = False
         per_epoch = len(train) // bs
-        with open(log_path, "a", newline="") as log_file:
-            writer = csv.writer(log_file)
-            if log_file.tell() == 0:
+        with open(log_path, "a", newline="") if main_process else contextlib.nullcontext() as log_file:
+            writer = csv.writer(log_file) if main_process else None
+            if main_process and log_file.tell() == 0:
                 writer.writerow(["epoch", "step", "minutes", "train_loss", "val_loss"])
             while state["epoch"] < epochs and not out_of_time:
-                order = np.random.default_rng([seed, state["epoch"]]).permutation(len(train))
-                mask_rng = np.random.default_rng([seed, state["epoch"], 7])
-                for _ in range(state["batch"]):  # keep the mask stream aligned after a resume
-                    self._batch_masks(gen, bs, r["size"], mask_rng)
-                bar = tqdm(range(state["batch"], per_epoch), desc=f"epoch {state['epoch'] + 1}/{epochs}",
-                           disable=not progress, leave=False)
+                # the prepared loader counts epochs from 0 in each run, and its set_epoch does not reach a
+                # sampler under both a process shard and a skip (a resume mid-epoch on N processes): set both
+                batches = accelerator.skip_first_batches(loader, state["batch"]) if state["batch"] else loader
+                batches.set_epoch(state["epoch"])
+                order.set_epoch(state["epoch"])
+                bar = tqdm(batches, desc=f"epoch {state['epoch'] + 1}/{epochs}", initial=state["batch"],
+                           total=per_epoch, disable=not (progress and main_process), leave=False)
                 losses = []
-                for b in bar:
-                    x = self._images(train[order[b * bs : (b + 1) * bs]]).to(self.device)
-                    if r.get("flip"):  # mirror a random half; seeded per batch, so a resume repeats it
-                        mirror = np.random.default_rng([seed, state["epoch"], b, 11]).random(len(x)) < 0.5
-                        x[torch.from_numpy(mirror)] = x[torch.from_numpy(mirror)].flip(-1)
-                    m = self._batch_masks(gen, len(x), r["size"], mask_rng).to(self.device)
+                for x, m in bar:
                     for net in nets.values():
                         net.train()
                     self._set_lr(opts, state["step"])
-                    logs = self.cls.train_step(nets, opts, x, m, state["step"], r)
-                    if ema is not None:  # warm-up: early averages do not drag the initial weights along
-                        decay = min(r["ema"], (1 + state["step"]) / (10 + state["step"]))
-                        with torch.no_grad():
-                            for pe, pm in zip(ema.parameters(), main.parameters()):
-                                pe.lerp_(pm, 1 - decay)
-                    losses.append(logs["loss"])
+                    logs = self.cls.train_step(nets, opts, x, m, state["step"], r, accelerator)
+                    if ema is not None:
+                        ema.update_parameters(main)
+                    loss = float(logs["loss"])
+                    if accelerator.num_processes > 1:  # the loss of the whole batch: the mean of the shares
+                        loss = float(accelerator.reduce(torch.tensor([loss], device=device), "mean"))
+                    losses.append(loss)
                     state["step"] += 1
-                    state["batch"] = b + 1
-                    bar.set_postfix(loss=f"{logs['loss']:.5f}")
+                    state["batch"] += 1
+                    bar.set_postfix(loss=f"{loss:.5f}")
                     state["seconds"] = time.perf_counter() - started
-                    if state["seconds"] > budget:
-                        out_of_time = True
+                    out_of_time = state["seconds"] > budget or state["step"] >= r.get("max_steps", float("inf"))
+                    if accelerator.num_processes > 1 and budget < float("inf"):  # stop together, or hang
+                        flag = torch.tensor([float(out_of_time)], device=device)
+                        out_of_time = bool(accelerator.reduce(flag, "max"))
+                    if out_of_time:
                         break
-                    if time.perf_counter() - last_save > 120:
-                        self._save_state(nets, opts, ema, state)
+                    if main_process and time.perf_counter() - last_save > 120:
+                        self._save_state(nets, opts, ema, state, accelerator)
                         last_save = time.perf_counter()
                 if not out_of_time:
                     state["epoch"] += 1
                     state["batch"] = 0
-                evaluated = self._evaluation_net(main, ema).eval()
-                val_loss = self.cls.validation_loss(evaluated, val_images, val_masks)
-                writer.writerow([state["epoch"], state["step"], round(state["seconds"] / 60, 2),
-                              float(np.mean(losses)) if losses else "", val_loss])
-                log_file.flush()
-                if progress:
-                    log.info("epoch %d step %d: train %.5f val %.5f (%.1f min)", state["epoch"], state["step"],
-                             np.mean(losses) if losses else float("nan"), val_loss, state["seconds"] / 60)
-                # early stopping keeps the best validation weights; without it (a loss the validation loss
-                # does not measure, such as perceptual terms) the last ones are kept
-                if val_loss < state["best_val"] or not r.get("early_stopping", True):
-                    state["best_val"] = min(val_loss, state["best_val"])
-                    best.load_state_dict(evaluated.state_dict())
-                    self.state_dir.mkdir(parents=True, exist_ok=True)
-                    save_file({k: v.contiguous() for k, v in best.state_dict().items()}, str(best_path))
-                self._save_state(nets, opts, ema, state)
-                last_save = time.perf_counter()
-        return self._finish(best.cpu().eval(), state)
+                if main_process:
+                    self._end_epoch(state, losses, main, ema, best, best_path, val_images, val_masks, writer, progress)
+                    log_file.flush()
+                    self._save_state(nets, opts, ema, state, accelerator)
+                    last_save = time.perf_counter()
+                accelerator.wait_for_everyone()
+        if main_process:
+            self._finish(best.cpu().eval(), state)
+        accelerator.wait_for_everyone()
+        return self.out
+
+    def _end_epoch(self, state, losses, main, ema, best, best_path, val_images, val_masks, writer, progress) -> None:
+        """Validation loss, the log row, and the best weights (main process only)."""
+        r = self.recipe
+        evaluated = self._evaluation_net(main, ema).eval()
+        val_loss = self.cls.validation_loss(evaluated, val_images, val_masks)
+        mean_loss = float(np.mean(losses)) if losses else float("nan")
+        writer.writerow([state["epoch"], state["step"], round(state["seconds"] / 60, 2),
+                         mean_loss if losses else "", val_loss])
+        if progress:
+            log.info("epoch %d step %d: train %.5f val %.5f (%.1f min)", state["epoch"], state["step"], mean_loss,
+                     val_loss, state["seconds"] / 60)
+        # early stopping keeps the best validation weights; without it (a loss the validation loss does not
+        # measure, such as perceptual terms) the last ones are kept
+        if val_loss < state["best_val"] or not r.get("early_stopping", True):
+            state["best_val"] = min(val_loss, state["best_val"])
+            best.load_state_dict(evaluated.state_dict())
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            save_file({k: v.detach().cpu().contiguous() for k, v in best.state_dict().items()}, str(best_path))
 
     def evaluate_only(self) -> Path:
         """Re-run the final evaluation of an existing checkpoint (e.g. after a faster fill landed)."""
@@ -301,14 +354,20 @@ class Trainer:
         return self._finish(load_network(self.cls.network_class, self.out), state)
 
     @staticmethod
-    def _evaluation_net(main, ema):
-        return ema if ema is not None else main
+    def _evaluation_net(main: nn.Module, ema: AveragedModel | None) -> nn.Module:
+        return ema.module if ema is not None else main
+
+    @staticmethod
+    def _device_note() -> str:
+        processes = int(os.environ.get("WORLD_SIZE", "1"))
+        device = torch.cuda.get_device_name() if torch.cuda.is_available() else f"cpu ({torch.get_num_threads()} threads)"
+        return device + (f" x {processes} processes" if processes > 1 else "")
 
     def _finish(self, net: torch.nn.Module, state: dict[str, Any]) -> Path:
         r = self.recipe
         r["command"] = retrain_command(self.cls, r, self.out.name)
         training = {"minutes": round(state["seconds"] / 60, 1), "steps": state["step"], "epochs": state["epoch"],
-                    "device": f"{self.device.type} ({torch.get_num_threads()} threads)"}
+                    "device": self._device_note()}
         publish(self.cls, net, self.out, r, {"training": training, **self.cls.card_meta(r)}, state["best_val"])
         return self.out
 

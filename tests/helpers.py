@@ -43,3 +43,10 @@ def check_autoregressive_fill(name: str, net, folder: Path, image: np.ndarray, m
     assert np.array_equal(s1, s2)  # seeded sampling repeats
     assert not np.array_equal(s1, method.inpaint(image, mask, seed=8, mode="sample").image)
     return method, a
+
+
+def cpu_accelerator():
+    """The Accelerate object a train step is given by the trainer, for one process on this CPU."""
+    from accelerate import Accelerator
+
+    return Accelerator(cpu=True)

@@ -8,6 +8,7 @@ import torch
 from inpaint_core import load_method
 from inpaint_core.losses import PatchDiscriminator, discriminator_loss, feature_losses, gram, hole_patches
 from inpaint_core.methods.lama import LaMa, PhotoNet, telea_prefill
+from .helpers import cpu_accelerator
 
 TINY = {**LaMa.recipe, "network": {"width": 4, "blocks": 2, "block": "ffc"}, "discriminator": {"width": 4, "layers": 2},
         "adversarial_from": 1}
@@ -77,7 +78,7 @@ def test_a_training_step_moves_generator_and_critic(batch):
     nets = LaMa.build_networks(TINY)
     opts = LaMa.build_optimizers(nets, TINY)
     before = {name: {k: v.clone() for k, v in net.state_dict().items()} for name, net in nets.items()}
-    logs = LaMa.train_step(nets, opts, images, masks, 1, TINY)
+    logs = LaMa.train_step(nets, opts, images, masks, 1, TINY, cpu_accelerator())
     assert {"l1", "perceptual", "style", "g_adversarial", "d_loss", "loss"} <= set(logs)
     for name, net in nets.items():
         assert any(not torch.equal(before[name][k], v) for k, v in net.state_dict().items()), name

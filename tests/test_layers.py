@@ -11,11 +11,11 @@ PACKAGE = Path(__file__).resolve().parents[1] / "inpaint_core"
 LAYERS = (
     ("base", {"errors", "threads", "archive", "limits", "images", "masks", "types", "checkpoints", "wheel_weights"}),
     ("building blocks", {"pipeline", "tiling", "maskgen", "datasets", "metrics", "lpips", "fid", "losses", "gaussian",
-                         "unet", "mle"}),
+                         "unet", "mle", "batches"}),
     ("methods", {"learned", "methods"}),
     ("zoo", {"zoo", "hub", "retrieval"}),
     ("benchmark and training", {"benchmark", "training", "leaderboard", "ensemble", "figures", "sample_study",
-                                "choices"}),
+                                "choices", "ray_engine"}),
     ("interfaces", {"cli", ""}),  # "" is the package itself: its __init__ is the public face
 )
 #: Upward imports that remain, each with its reason; the test fails when one disappears, so the list

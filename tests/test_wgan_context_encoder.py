@@ -10,6 +10,8 @@ from inpaint_core.methods.context_encoder import ContextEncoderNet
 from inpaint_core.methods.wgan_context_encoder import (WassersteinCritic, WGANContextEncoder, overlap_loss,
                                                        paste_hole)
 
+from .helpers import cpu_accelerator
+
 
 def test_overlap_loss_weighs_the_ring_twenty_times():
     target = torch.zeros(1, 3, 16, 16)
@@ -38,7 +40,8 @@ def test_one_step_moves_generator_and_critic():
     nets = WGANContextEncoder.build_networks(recipe)
     opts = WGANContextEncoder.build_optimizers(nets, recipe)
     before = {n: {k: p.clone() for k, p in net.named_parameters()} for n, net in nets.items()}
-    logs = WGANContextEncoder.train_step(nets, opts, torch.rand(4, 3, 32, 32), None, 0, recipe)
+    logs = WGANContextEncoder.train_step(nets, opts, torch.rand(4, 3, 32, 32), None, 0, recipe,
+                                           cpu_accelerator())
     for name, net in nets.items():  # every weight moves (a bias feeding only a ReLU region may not)
         assert all(not torch.equal(before[name][k], p) for k, p in net.named_parameters() if k.endswith("weight"))
     assert logs["loss"] > 0 and np.isfinite(logs["critic_loss"])

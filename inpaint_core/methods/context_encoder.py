@@ -60,9 +60,10 @@ def centre_slice(size: int, hole: int) -> slice:
     return slice(start, start + hole)
 
 
-def centre_hole_mask(batch: int, size: int, hole: int) -> torch.Tensor:
+def centre_hole_mask(batch: int, size: int, hole: int, device: torch.device | str = "cpu") -> torch.Tensor:
     """Bx1xsize x size float mask, 1 on the centre hole: the only hole a centre-hole network is given."""
-    return torch.from_numpy(centre_mask(size, size, hole).astype("float32"))[None, None].expand(batch, 1, size, size)
+    mask = torch.from_numpy(centre_mask(size, size, hole).astype("float32")).to(device)
+    return mask[None, None].expand(batch, 1, size, size)
 
 
 @register_method
@@ -85,7 +86,7 @@ class L2ContextEncoder(TorchMethod):
     @classmethod
     def loss(cls, net, images, masks):
         s = centre_slice(net.size, net.hole)
-        pred = net(images, centre_hole_mask(len(images), net.size, net.hole))
+        pred = net(images, centre_hole_mask(len(images), net.size, net.hole, images.device))
         return F.mse_loss(pred, images[..., s, s])
 
     @torch.no_grad()

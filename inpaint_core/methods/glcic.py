@@ -169,11 +169,11 @@ class GLCIC(TorchMethod):
         return hole_mse(net(images, masks), images, masks)
 
     @classmethod
-    def train_step(cls, nets, opts, images, masks, step, recipe):
+    def train_step(cls, nets, opts, images, masks, step, recipe, accelerator):
         gen, disc = nets[cls.inference_network], nets["discriminator"]
         current = phase(step, recipe)
         if current == "completion":
-            return super().train_step(nets, opts, images, masks, step, recipe)
+            return super().train_step(nets, opts, images, masks, step, recipe, accelerator)
         logs: dict[str, float] = {}
         side = recipe["local_size"]
         boxes = local_boxes(masks, side)
@@ -187,20 +187,20 @@ class GLCIC(TorchMethod):
         fake_logit = disc(fake_d, crop_boxes(fake_d, boxes, side))
         d_loss = 0.5 * (((real_logit - 1) ** 2).mean() + (fake_logit ** 2).mean())  # least squares GAN
         opts["discriminator"].zero_grad(set_to_none=True)
-        d_loss.backward()
+        accelerator.backward(d_loss)
         opts["discriminator"].step()
-        logs["d_loss"] = float(d_loss.detach())
+        logs["d_loss"] = d_loss.detach()
 
         if current == "joint":
-            disc.requires_grad_(False)
-            adversarial = 0.5 * ((disc(fake, crop_boxes(fake, boxes, side)) - 1) ** 2).mean()
-            disc.requires_grad_(True)
+            frozen = accelerator.unwrap_model(disc).requires_grad_(False)
+            adversarial = 0.5 * ((frozen(fake, crop_boxes(fake, boxes, side)) - 1) ** 2).mean()
+            frozen.requires_grad_(True)
             g_loss = mse + recipe["alpha"] * adversarial
             opts[cls.inference_network].zero_grad(set_to_none=True)
-            g_loss.backward()
+            accelerator.backward(g_loss)
             opts[cls.inference_network].step()
-            logs["g_adversarial"] = float(adversarial.detach())
-        logs["loss"] = float(mse.detach())
+            logs["g_adversarial"] = adversarial.detach()
+        logs["loss"] = mse.detach()
         return logs
 
     @torch.no_grad()

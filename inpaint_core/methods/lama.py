@@ -167,7 +167,7 @@ class LaMa(TorchMethod):
         return ((pred - images) ** 2 * masks).sum() / (3 * masks.sum()).clamp_min(1)
 
     @classmethod
-    def train_step(cls, nets, opts, images, masks, step, recipe):
+    def train_step(cls, nets, opts, images, masks, step, recipe, accelerator):
         gen, disc = nets[cls.inference_network], nets["discriminator"]
         pred = gen(images, masks)
         valid = 1 - masks
@@ -175,25 +175,25 @@ class LaMa(TorchMethod):
         half = [F.avg_pool2d(t, 2) for t in (pred, images, masks)]  # the VGG terms at half size: 4x cheaper
         perceptual, style = feature_losses(vgg_features(3, images.device.type), *half, composite_only=True)
         loss = l1 + recipe["perceptual_weight"] * perceptual + recipe["style_weight"] * style
-        logs = {"l1": float(l1.detach()), "perceptual": float(perceptual.detach()), "style": float(style.detach())}
+        logs = {"l1": l1.detach(), "perceptual": perceptual.detach(), "style": style.detach()}
         composite = images * valid + pred * masks
         adversarial = step >= recipe["adversarial_from"]
         if adversarial:
-            disc.requires_grad_(False)
-            g_adv = generator_adversarial(disc, composite, masks)
-            disc.requires_grad_(True)
+            frozen = accelerator.unwrap_model(disc).requires_grad_(False)
+            g_adv = generator_adversarial(frozen, composite, masks)
+            frozen.requires_grad_(True)
             loss = loss + recipe["adversarial_weight"] * g_adv
-            logs["g_adversarial"] = float(g_adv.detach())
+            logs["g_adversarial"] = g_adv.detach()
         opts[cls.inference_network].zero_grad(set_to_none=True)
-        loss.backward()
+        accelerator.backward(loss)
         opts[cls.inference_network].step()
         if adversarial or step >= recipe["adversarial_from"] - 100:  # the critic warms up before it is used
             d_loss = discriminator_loss(disc, images, composite, masks)
             opts["discriminator"].zero_grad(set_to_none=True)
-            d_loss.backward()
+            accelerator.backward(d_loss)
             opts["discriminator"].step()
-            logs["d_loss"] = float(d_loss.detach())
-        logs["loss"] = float(loss.detach())
+            logs["d_loss"] = d_loss.detach()
+        logs["loss"] = loss.detach()
         return logs
 
     @torch.no_grad()

@@ -110,7 +110,7 @@ class GatedPixelCNN(nn.Module):
         links, v = [], above
         for layer in self.layers:
             if v.shape[2] == 0:
-                links.append(layer.link(torch.zeros(batch, layer.link.in_channels, 1, width)))
+                links.append(layer.link(torch.zeros(batch, layer.link.in_channels, 1, width, device=above.device)))
                 continue
             vp = layer.vertical_pre(v)
             links.append(layer.link(vp[:, :, -1:]))

@@ -125,7 +125,7 @@ class PixelCNNGreedy(TorchMethod):
         """Negative log-likelihood per sub-pixel at a random quarter of the pixels: the density is trained
         everywhere, but the 768-way output layer, most of a step's cost, runs where the loss is read."""
         b, _, h, w = images.shape
-        where = torch.randperm(h * w)[: h * w // 4]
+        where = torch.randperm(h * w, device=images.device)[: h * w // 4]
         hidden = net.body[:-1](2 * images - 1).flatten(2)[:, :, where, None]
         logits = net.body[-1](hidden).view(b, 3, LEVELS, len(where))
         target = levels(images).flatten(2)[:, :, where]

@@ -65,7 +65,7 @@ class WassersteinCritic(nn.Module, PyTorchModelHubMixin):
 
 
 def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    eps = torch.rand(real.shape[0], 1, 1, 1, dtype=real.dtype)
+    eps = torch.rand(real.shape[0], 1, 1, 1, dtype=real.dtype, device=real.device)
     mixed = (eps * real + (1 - eps) * fake).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
     return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
@@ -98,30 +98,31 @@ class WGANContextEncoder(TorchMethod):
     def validation_loss(cls, net, images, masks):
         """Hole MSE: what users see and what the benchmark ranks."""
         s = centre_slice(SIZE, HOLE)
-        pred = net(images, centre_hole_mask(len(images), SIZE, HOLE))
+        pred = net(images, centre_hole_mask(len(images), SIZE, HOLE, images.device))
         return float(((paste_hole(images, pred) - images)[..., s, s] ** 2).mean())
 
     @classmethod
-    def train_step(cls, nets, opts, images, masks, step, recipe):
+    def train_step(cls, nets, opts, images, masks, step, recipe, accelerator):
         gen, critic = nets[cls.inference_network], nets["critic"]
         s = centre_slice(SIZE, OUT)
-        pred = gen(images, centre_hole_mask(len(images), SIZE, HOLE))
+        pred = gen(images, centre_hole_mask(len(images), SIZE, HOLE, images.device))
         fake = paste_hole(images, pred)
         for _ in range(recipe["critic_steps"]):
             c_loss = (critic(fake.detach()).mean() - critic(images).mean()
-                      + recipe["gp_weight"] * gradient_penalty(critic, images, fake.detach()))
+                      # autograd.grad through a DDP module is unsupported: the penalty uses the plain critic
+                      + recipe["gp_weight"] * gradient_penalty(accelerator.unwrap_model(critic), images, fake.detach()))
             opts["critic"].zero_grad(set_to_none=True)
-            c_loss.backward()
+            accelerator.backward(c_loss)
             opts["critic"].step()
-        critic.requires_grad_(False)
-        adversarial = -critic(fake).mean()
-        critic.requires_grad_(True)
+        frozen = accelerator.unwrap_model(critic).requires_grad_(False)
+        adversarial = -frozen(fake).mean()
+        frozen.requires_grad_(True)
         rec = overlap_loss(pred, images[..., s, s], recipe["overlap_weight"])
         loss = rec + recipe["adversarial_weight"] * adversarial
         opts[cls.inference_network].zero_grad(set_to_none=True)
-        loss.backward()
+        accelerator.backward(loss)
         opts[cls.inference_network].step()
-        return {"loss": float(rec.detach()), "critic_loss": float(c_loss.detach())}
+        return {"loss": rec.detach(), "critic_loss": c_loss.detach()}
 
     @torch.no_grad()
     def fill(self, image, mask, rng):
