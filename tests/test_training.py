@@ -162,3 +162,16 @@ def test_a_recipe_key_typo_is_an_error_naming_the_keys(data, tmp_path):
 
     with pytest.raises(InpaintError, match=r"no key batchsize, lr_scheduel; the keys are: .*batch_size"):
         Trainer("l2-context-encoder", str(data), tmp_path / "x", overrides={"batchsize": 8, "lr_scheduel": []})
+
+
+def test_loader_workers_draw_the_same_masks_and_mirrors(data, tmp_path):
+    """Masks and flips are functions of (seed, epoch, index): drawn in 2 loader workers, they train the
+    same weights as drawn in the training process."""
+    flips = {**TINY, "flip": True}
+    Trainer("l2-context-encoder", str(data), tmp_path / "main", epochs=2, seed=0, overrides=flips).run(progress=False)
+    Trainer("l2-context-encoder", str(data), tmp_path / "workers", epochs=2, seed=0,
+            overrides={**flips, "workers": 2}).run(progress=False)
+    a = load_file(tmp_path / "main" / ".training" / "state.safetensors")
+    b = load_file(tmp_path / "workers" / ".training" / "state.safetensors")
+    for key in (k for k in a if k != "rng.torch"):
+        assert torch.equal(a[key], b[key]), key
