@@ -13,27 +13,27 @@ Run: ``streamlit run demos/dashboard.py``.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import pandas as pd
 import plotly.express as px
 import streamlit as st
+from huggingface_hub import ModelCard
 
 from inpaint_core.benchmark import (SAMPLE_COLUMNS, SAMPLE_METRICS, SUMMARY_METRICS, BenchmarkSpec, by_bucket,
-                                    method_from_label, read_fid, read_results, run_benchmark, summarize)
+                                    method_from_label, read_fid, read_results, read_spec, run_benchmark, summarize)
+from inpaint_core.checkpoints import META_KEY, read_config
 from inpaint_core.datasets import load_split
 from inpaint_core.errors import InpaintError
 from inpaint_core.leaderboard import PARTS, SUMMARY, leaderboard_dir, read_leaderboard
-from inpaint_core.maskgen import image_mask, make_mask_generator
+from inpaint_core.maskgen import MASK_FAMILIES, MASK_MENU, PATH_FAMILIES, image_mask, make_mask_generator
 from inpaint_core.masks import BUCKET_LABELS
 from inpaint_core.choices import method_choices
 from inpaint_core.zoo import load_catalog, locate, zoo_dir
 
 PAGES = ("Leaderboard", "Run", "Compare", "Examples", "Zoo")
-MASKS = {"centre": "centre", "rectangles (5-12 px at 32)": "rect", "random blobs": "blobs", "free-form strokes": "strokes",
-         "object blob (10-40%)": "object", "Quick Draw strokes (path)": "quickdraw", "mask folder (path)": "files"}
+CUSTOM_MASKS = "any mask spec (typed below)"
 LABELS = {"l1_hole_01": "L1 in hole [0,1]", "mse_hole_01": "MSE in hole [0,1]", "l2paper_hole_01": "L2 (paper) [0,1]",
           "l2paper_hole_255": "L2 (paper) [0,255]", "maem_hole_pct": "MAEM %", "psnr_full_db": "PSNR dB",
           "ssim_full": "SSIM", "ms": "ms per image", "log_likelihood": "log-likelihood",
@@ -102,8 +102,9 @@ def page_run() -> None:
         data = st.text_input("Data: 'bundled' (scikit-image's photos) or a folder/archive path", "bundled")
         split = st.selectbox("Split", ["val", "all", "train"])
         size = st.number_input("Resize images to (px, 0 = keep)", 0, 2048, 64, step=16)
-        mask_name = st.selectbox("Mask family", list(MASKS))
-        mask_path = st.text_input("Path for Quick Draw strokes or a mask folder", "")
+        mask_name = st.selectbox("Mask family", [*MASK_MENU, CUSTOM_MASKS])
+        mask_path = st.text_input("Path for Quick Draw strokes or a mask folder; or the spec for "
+                                  f"'{CUSTOM_MASKS}': {' | '.join(MASK_FAMILIES)}", "")
         ratio = st.slider("Hole-ratio range", 0.0, 1.0, (0.0, 1.0), 0.01)
         methods = st.multiselect("Methods", labels, default=[m for m in ("telea", "biharmonic") if m in labels])
         n = st.number_input("Images", 1, 100000, 8)
@@ -119,15 +120,17 @@ def page_run() -> None:
     if not methods:
         st.warning("Choose at least one method.")
         return
-    family = MASKS[mask_name]
+    family = MASK_MENU.get(mask_name, mask_path.strip())
     try:
         if data != "bundled":
             data = allowed_path(data)
-        if family in ("quickdraw", "files"):
+        if family in PATH_FAMILIES:
             if not mask_path:
                 st.warning("This mask family needs a path.")
                 return
             family = f"{family}:{allowed_path(mask_path)}"
+        else:
+            make_mask_generator(family)  # a typed spec is checked before the run starts
     except InpaintError as exc:
         st.error(str(exc))
         return
@@ -256,14 +259,10 @@ def page_examples() -> None:
     if chosen is None:
         return
     path, df = chosen
-    spec_path = path.with_name(path.name + ".json")
-    if not spec_path.exists():
-        st.warning(f"{spec_path.name} is missing: the images behind these results cannot be regenerated.")
-        return
-    spec = json.loads(spec_path.read_text())
     try:
-        images = load_split(spec["data"], spec["split"], spec["size"], crops=spec.get("crops"))
-        gen = make_mask_generator(spec["masks"], tuple(spec["ratio"]) if spec["ratio"] else None)
+        spec = read_spec(path)
+        images = load_split(spec.data, spec.split, spec.size, crops=spec.crops)
+        gen = make_mask_generator(spec.masks, spec.ratio)
     except InpaintError as exc:
         st.error(str(exc))
         return
@@ -274,7 +273,7 @@ def page_examples() -> None:
     per_row = st.slider("Images per row (fewer = larger)", 1, 4, 3)
     for index in chosen:
         truth = images[int(index)]
-        mask = image_mask(gen, truth.shape[:2], spec["seed"], int(index))
+        mask = image_mask(gen, truth.shape[:2], spec.seed, int(index))
         masked = truth.copy()
         masked[mask] = 255
         st.subheader(f"{images.names[int(index)]} (hole {mask.mean():.1%})")
@@ -284,7 +283,7 @@ def page_examples() -> None:
         for col, label in zip(cells[2:], methods):
             row = df[(df["method"] == label) & (df["index"] == index)]
             try:
-                result = cached_method(label).inpaint(truth, mask, seed=spec["seed"] + int(index))
+                result = cached_method(label).inpaint(truth, mask, seed=spec.seed + int(index))
             except InpaintError as exc:
                 col.warning(f"{label}: {exc}")
                 continue
@@ -305,8 +304,8 @@ def page_zoo() -> None:
         return
     rows = []
     for e in entries:
-        config = zoo_dir() / e.id / "config.json"
-        meta = json.loads(config.read_text()).get("inpaint_zoo", {}) if config.exists() else {}
+        folder = zoo_dir() / e.id
+        meta = read_config(folder).get(META_KEY, {}) if (folder / "config.json").exists() else {}
         rows.append({"id": e.id, "method": e.method, "data": e.dataset, "resolution": e.resolution,
                      "MB": round(sum(f["size"] for f in e.files.values()) / 2**20, 2),
                      "training minutes": meta.get("training", {}).get("minutes"), "where": locate(e)[0],
@@ -315,7 +314,7 @@ def page_zoo() -> None:
     for e in entries:
         card = zoo_dir() / e.id / "README.md"
         with st.expander(f"{e.id}: model card"):
-            st.markdown(card.read_text().split("---", 2)[-1] if card.exists() else "(card not available locally)")
+            st.markdown(ModelCard.load(card).text if card.exists() else "(card not available locally)")
 
 
 def main() -> None:

@@ -15,6 +15,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, Sampler
 
+from .tensors import batch_tensor
+
 MaskGenerator = Callable[[int, int, np.random.Generator], np.ndarray]
 
 
@@ -47,17 +49,12 @@ class TrainingSet(Dataset):
 
     def __getitem__(self, key: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
         epoch, index = key
-        image = torch.from_numpy(np.array(self.array[index])).permute(2, 0, 1).float().div_(255.0)
+        image = batch_tensor(self.array[index : index + 1])[0]
         if self.flip and np.random.default_rng([self.seed, epoch, index, 11]).random() < 0.5:
             image = image.flip(-1)
         height, width = image.shape[-2:]
         mask = self.masks(height, width, np.random.default_rng([self.seed, epoch, index, 7]))
         return image, torch.from_numpy(mask.astype(np.float32))[None]
-
-
-def images_tensor(array: np.ndarray) -> torch.Tensor:
-    """uint8 NxHxWxC -> float NxCxHxW in [0,1] (validation batches)."""
-    return torch.from_numpy(np.asarray(array)).permute(0, 3, 1, 2).float().div_(255.0)
 
 
 def masks_tensor(masks: MaskGenerator, n: int, size: int, rng: np.random.Generator) -> torch.Tensor:

@@ -274,6 +274,25 @@ def read_results(path: str | Path) -> pd.DataFrame:
     return df
 
 
+def spec_path(out: str | Path) -> Path:
+    """Where a benchmark keeps its spec: ``<results>.json``, beside the rows."""
+    return Path(str(out) + ".json")
+
+
+def read_spec(out: str | Path) -> BenchmarkSpec:
+    """The spec a results file was produced with, so its images and masks can be drawn again."""
+    path = spec_path(out)
+    try:
+        values = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InpaintError(f"{path} is missing or damaged ({exc}): the images behind these results cannot be "
+                           "drawn again; rerun the benchmark.") from exc
+    values["ratio"] = tuple(values["ratio"]) if values.get("ratio") else None
+    values["metrics"] = tuple(values.get("metrics", ()))
+    known = set(BenchmarkSpec.__dataclass_fields__)
+    return BenchmarkSpec(**{k: v for k, v in values.items() if k in known})
+
+
 def fid_path(out: str | Path) -> Path:
     """Where a benchmark with ``fid`` writes each method's FID: ``<results>.fid.json``."""
     return Path(str(out) + ".fid.json")
@@ -313,18 +332,18 @@ def run_benchmark(spec: BenchmarkSpec, out: str | Path, progress: bool = True,
     engine = engine or LocalEngine()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    spec_path = out.with_name(out.name + ".json")
+    spec_file = spec_path(out)
     spec = replace(spec, metrics=parse_metrics(",".join(spec.metrics)))
     spec_json = asdict(spec)
     spec_json["ratio"] = list(spec.ratio) if spec.ratio else None
     spec_json["metrics"] = list(spec.metrics)
     previous, damaged = pd.DataFrame(), None
     if out.exists():
-        if spec_path.exists():
+        if spec_file.exists():
             try:
-                old = json.loads(spec_path.read_text())
+                old = json.loads(spec_file.read_text())
             except (json.JSONDecodeError, UnicodeDecodeError):  # cut mid-write by an old version: rewritten below
-                log.warning("%s is damaged; it is rewritten from this run's spec", spec_path)
+                log.warning("%s is damaged; it is rewritten from this run's spec", spec_file)
                 old = {k: v for k, v in spec_json.items()}
             keys = [k for k in spec_json if k not in ("methods", "n")]
             defaults = asdict(BenchmarkSpec(methods=[]))  # a field added later reads as its default
@@ -339,7 +358,7 @@ def run_benchmark(spec: BenchmarkSpec, out: str | Path, progress: bool = True,
     if damaged is not None and damaged.any():
         log.warning("%d damaged rows in %s are measured again", int(damaged.sum()), out)
         results.keep(~damaged)
-    write_text_atomic(spec_path, json.dumps(spec_json, indent=2))
+    write_text_atomic(spec_file, json.dumps(spec_json, indent=2))
     images = load_split(spec.data, spec.split, spec.size, crops=spec.crops)
     gen = make_mask_generator(spec.masks, spec.ratio)
     features = FeatureStore(Path(str(out) + ".features.npz")) if "fid" in spec.metrics else None

@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 from .errors import InpaintError
+from .images import IMAGE_SUFFIXES
+from .maskgen import MASK_FAMILIES
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 
 
 def _parse_options(items: list[str]) -> dict[str, object]:
@@ -198,7 +199,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     overrides = _parse_options(args.set)
     trainer = Trainer(args.method, args.data, args.out, epochs=args.epochs, max_minutes=args.max_minutes,
-                      seed=args.seed, overrides=overrides, state_dir=args.state_dir)
+                      seed=args.seed, overrides=overrides, state_dir=args.state_dir, recipe_file=args.recipe)
     if args.evaluate_only:
         trainer.evaluate_only()
     else:
@@ -324,7 +325,6 @@ def cmd_zoo(args: argparse.Namespace) -> int:
     if args.zoo_command == "pull":
         entry = zoo.find_entry(args.id)
         folder = zoo._hub_snapshot(entry, local_only=False, force=args.force)
-        assert folder is not None
         zoo.verify_folder(entry, folder)
         print(f"{args.id}: {folder}")
         return 0
@@ -369,7 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="comma-separated, NAME or NAME@CHECKPOINT, optionally ?OPTION=VALUE&... after it")
     _data_arguments(bench)
     bench.add_argument("--crops", type=int, help="with --size: N random SIZE crops per image at full resolution")
-    bench.add_argument("--masks", default="centre", help="centre|centre8|rect|blobs|strokes|object[:LO:HI]|quickdraw:PATH[:STROKES]|files:PATH")
+    bench.add_argument("--masks", default="centre", help=" | ".join(MASK_FAMILIES))
     bench.add_argument("--ratio", help="hole-ratio range LOW,HIGH")
     bench.add_argument("--metrics", help="perceptual metrics beside the pixel ones: lpips (ST-LPIPS AlexNet), "
                                          "lpips_vgg, fid (per method, over all images); e.g. lpips,fid")
@@ -414,6 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
                                            "a tracked folder such as runs/ID lets another machine continue the run")
     train.add_argument("--evaluate-only", action="store_true", help="re-evaluate the checkpoint in --out, no training")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--recipe", help="a recipe.json (e.g. zoo/ID/recipe.json) whose values replace the defaults")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a recipe value")
     train.add_argument("--quiet", action="store_true")
     train.set_defaults(func=cmd_train)

@@ -18,9 +18,8 @@ import numpy as np
 
 from .archive import iter_archive_files
 from .errors import DatasetError
-from .images import load_image
+from .images import IMAGE_SUFFIXES, load_image
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".gif")
 
 #: Images that scikit-image ships: the default evaluation set, no download needed.
 BUNDLED = ("astronaut", "coffee", "chelsea", "rocket", "immunohistochemistry", "hubble_deep_field", "retina", "cat")

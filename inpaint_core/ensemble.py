@@ -16,7 +16,7 @@ from .checkpoints import META_KEY, RECIPE, load_network, read_config
 from .errors import InpaintError
 from .learned import TorchMethod
 from .methods.registry import get_method_class, list_methods
-from .training import publish
+from .training import make_recipe, publish
 from .zoo import load_catalog, resolve_checkpoint
 
 #: Recipe values the members must share: an average of networks trained on different data or sizes
@@ -57,7 +57,8 @@ def build_ensemble(method: str, members: list[str], out: str | Path, seed: int =
     for slot, net in zip(ensemble.members, nets):
         slot.load_state_dict(net.state_dict())
     out = Path(out)
-    recipe: dict[str, Any] = {
+    shared = make_recipe(method, {**{k: v for k, v in recipes[0].items() if k != "command"}, "seed": seed})
+    record: dict[str, Any] = {
         **{k: recipes[0][k] for k in SHARED if k in recipes[0]}, "seed": seed,
         "command": f"inpaint ensemble {method} --members {' '.join(names)} --out zoo/{out.name} --seed {seed}",
         "members": [{"checkpoint": n, **r} for n, r in zip(names, recipes)],
@@ -73,6 +74,6 @@ def build_ensemble(method: str, members: list[str], out: str | Path, seed: int =
                      "device": f"{devices}, summed over {len(names)} members"},
         "members": [{"checkpoint": n, "training": m.get("training", {}),
                      "validation_metrics": m.get("validation_metrics", {})} for n, m in zip(names, metas)],
-        **cls.card_meta(recipes[0]),
+        **shared.card_meta(),
     }
-    return publish(cls, ensemble, out, recipe, meta)
+    return publish(cls, ensemble, out, shared, meta, record=record)

@@ -19,6 +19,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .errors import ImageReadError, ImageTooLargeError, ImageWriteError
 from .limits import check_image_size, limit
 
+#: File suffixes read as images (data set folders and archives, mask folders, the CLI's folder input).
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".gif")
+
 ImageSource = Union[str, os.PathLike, bytes, Image.Image, np.ndarray]
 
 @dataclass

@@ -9,6 +9,7 @@ so the same code trains on a CPU or a GPU.
 
 from __future__ import annotations
 
+import copy
 from functools import lru_cache
 
 import torch
@@ -29,9 +30,9 @@ class VGGFeatures(nn.Module):
 
     def __init__(self, levels: int = 3) -> None:
         super().__init__()
-        lp = lpips_network("vgg")
-        self.scaling = lp.scaling_layer
-        self.stages = nn.ModuleList(getattr(lp.net, f"slice{i}") for i in range(1, levels + 1))
+        lp = lpips_network("vgg")  # shared with the LPIPS metric: copied, so moving this to a device leaves it be
+        self.scaling = copy.deepcopy(lp.scaling_layer)
+        self.stages = nn.ModuleList(copy.deepcopy(getattr(lp.net, f"slice{i}")) for i in range(1, levels + 1))
         self.requires_grad_(False).eval()
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:

@@ -17,6 +17,7 @@ import numpy as np
 
 from .archive import iter_archive_files
 from .errors import MaskError
+from .images import IMAGE_SUFFIXES
 from .masks import hole_ratio, load_mask
 
 
@@ -193,7 +194,7 @@ class MaskFiles:
     """Masks read from a folder or archive of images (e.g. the NVIDIA irregular masks), resized."""
 
     def __init__(self, path: str | Path, invert: bool = False) -> None:
-        self.files = sorted(iter_archive_files(path, suffixes=(".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")))
+        self.files = sorted(iter_archive_files(path, suffixes=IMAGE_SUFFIXES))
         if not self.files:
             raise MaskError(f"No mask images found in '{path}'.")
         self.invert = invert
@@ -271,6 +272,13 @@ class ObjectBlob:
 
 MASK_FAMILIES = ("centre", "centre8", "rect", "blobs[:MAX_BLOBS[:ITER_MAX]]", "strokes", "object[:LOW:HIGH]", "top[:FRACTION]",
                  "quickdraw:PATH[:MEAN_STROKES]", "files:PATH", "A+B (mixture)")
+#: The families in plain words, for pickers (the dashboard): name -> spec. The ones that read files
+#: (:data:`PATH_FAMILIES`) take ``:PATH`` after the spec; any other spec (a mixture) is typed as it is.
+MASK_MENU = {"centre square (a quarter of the side)": "centre", "8x8 centre (the CIFAR-10 protocol)": "centre8",
+             "rectangles": "rect", "random blobs": "blobs", "free-form strokes": "strokes",
+             "object blob (10-40%)": "object", "bottom half hidden": "top", "Quick Draw strokes (path)": "quickdraw",
+             "mask folder or archive (path)": "files"}
+PATH_FAMILIES = ("quickdraw", "files")
 
 
 @dataclass

@@ -67,7 +67,6 @@ class Distribution(nn.Module):
             raise NotImplementedError(f"{type(self).__name__} has no conditional sampler")
         z = self.sample(1, generator).to(x.dtype)
         zmean = self.conditional_mean(z, mask)
-        assert zmean is not None
         return torch.where(mask.bool(), mean + z - zmean, x)
 
     @classmethod

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import cv2
 import numpy as np
 
-from .errors import UnsupportedHoleError
+from .errors import MaskError, UnsupportedHoleError
 from .images import to_float, to_uint8
 from .masks import bounding_box
 from .types import Fill
@@ -45,7 +45,8 @@ def plan_window(mask: np.ndarray, native: int, centre_hole: int | None = None, m
     """Choose the square crop that a fixed-size model sees, in image coordinates."""
     height, width = mask.shape
     box = bounding_box(mask)
-    assert box is not None, "plan_window needs a mask with a hole"
+    if box is None:
+        raise MaskError("The mask has no hole: there is nothing to fill.")
     top, left, bottom, right = box
     extent = max(bottom - top, right - left)
     cy, cx = (top + bottom) / 2, (left + right) / 2
@@ -147,7 +148,8 @@ def plan_region(method: "Method", mask: np.ndarray, options: dict[str, Any]) -> 
     region = whole
     if margin is not None:
         box = bounding_box(mask)
-        assert box is not None, "plan_region needs a mask with a hole"
+        if box is None:
+            raise MaskError("The mask has no hole: there is nothing to fill.")
         top, left, bottom, right = box
         region = Region(max(top - margin, 0), max(left - margin, 0), min(bottom + margin, height),
                         min(right + margin, width))

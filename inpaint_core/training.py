@@ -1,5 +1,8 @@
 """Generic trainer for learned methods: ``inpaint train METHOD --data PATH --out zoo/ID``.
 
+It runs a method's recipe (:mod:`inpaint_core.recipes`: values validated by its schema, networks,
+losses and steps) on one process or, through Accelerate, on many (``torchrun``, ``accelerate launch``).
+
 Resumable (networks, optimisers, EMA, RNG and position saved as safetensors + JSON in
 ``OUT/.training/``), bounded by epochs or minutes, logging losses and validation loss to
 ``OUT/training_log.csv``, and finishing with an evaluation on the held-out split whose numbers go
@@ -11,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import csv
-import difflib
 import json
 import logging
 import os
@@ -24,28 +26,26 @@ from typing import Any
 import numpy as np
 import torch
 from accelerate import Accelerator, DataLoaderConfiguration
+from pydantic import ValidationError
 from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.optim.swa_utils import AveragedModel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from .batches import EpochOrder, TrainingSet, images_tensor, masks_tensor
+from .batches import EpochOrder, TrainingSet, masks_tensor
 from .checkpoints import META_KEY, RECIPE, load_network, read_config, save_network, update_meta, write_card
 from .datasets import cached_array, describe_split, load_split
 from .errors import InpaintError
 from .learned import TorchMethod
 from .maskgen import make_mask_generator
 from .methods.registry import get_method_class
+from .recipes import FittedRecipe, Recipe, SGDRecipe, get_recipe
+from .tensors import batch_tensor
 from .threads import env_threads
 
 log = logging.getLogger(__name__)
 STATE_DIR = ".training"
-#: Recipe keys every learned method understands, beyond the keys of its own default recipe.
-TRAINER_KEYS = ("data", "dataset", "dataset_id", "size", "seed", "epochs", "max_minutes", "batch_size", "lr", "betas",
-                "lr_schedule", "ema", "flip", "early_stopping", "fp16", "crops_per_image", "crop_min_scale", "masks",
-                "val_images", "eval_images", "eval_masks", "network", "reductions", "feature_model",
-                "perceptual_weight", "style_weight", "database", "max_steps", "workers", "mixed_precision")
 #: Recipe keys that define the validation set; a resume that changes one restarts the early stopping.
 VALIDATION_KEYS = ("data", "size", "masks", "val_images", "crops_per_image", "crop_min_scale", "seed")
 
@@ -82,16 +82,33 @@ def _restore_optimizer(prefix: str, opt: torch.optim.Optimizer, tensors: dict[st
     opt.load_state_dict({"state": state, "param_groups": plain["param_groups"]})
 
 
-def retrain_command(cls: type, recipe: dict[str, Any], checkpoint_id: str) -> str:
-    """The one command that retrains a checkpoint: recipe values that differ from the method's
+def make_recipe(method: str, values: dict[str, Any]) -> Recipe:
+    """``method``'s recipe with ``values`` over its defaults; a key it does not have or a value of the
+    wrong kind is an error that names the key and what the recipe accepts."""
+    cls = get_recipe(method)
+    try:
+        return cls.model_validate(values)
+    except ValidationError as exc:
+        unknown = [str(e["loc"][0]) for e in exc.errors() if e["type"] == "extra_forbidden"]
+        if unknown:
+            raise InpaintError(f"'{method}' recipes have no key {', '.join(unknown)}; the keys are: "
+                               f"{', '.join(sorted(cls.model_fields))}.") from None
+        problems = "; ".join((f"{'.'.join(map(str, e['loc']))}: " if e["loc"] else "")
+                             + e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        raise InpaintError(f"'{method}' recipe values rejected: {problems}.") from None
+
+
+def retrain_command(recipe: Recipe, checkpoint_id: str) -> str:
+    """The one command that retrains a checkpoint: recipe values that differ from the recipe's
     defaults become ``--set`` options."""
-    parts = [f"inpaint train {cls.name} --data {recipe['data']} --out zoo/{checkpoint_id} --seed {recipe['seed']}"]
+    values, defaults = recipe.model_dump(mode="json"), type(recipe)().model_dump(mode="json")
+    parts = [f"inpaint train {recipe.method} --data {recipe.data} --out zoo/{checkpoint_id} --seed {recipe.seed}"]
     for flag, key in (("--epochs", "epochs"), ("--max-minutes", "max_minutes")):
-        if recipe.get(key) is not None and (key != "epochs" or not getattr(cls, "fit_network", None)):
-            parts.append(f"{flag} {recipe[key]}")
+        if values[key] is not None and (key != "epochs" or not isinstance(recipe, FittedRecipe)):
+            parts.append(f"{flag} {values[key]}")
     skip = {"data", "seed", "epochs", "max_minutes", "command"}
-    for key, value in sorted(recipe.items()):
-        if key not in skip and cls.recipe.get(key) != value:
+    for key, value in sorted(values.items()):
+        if key not in skip and defaults[key] != value:
             parts.append(f"--set '{key}={json.dumps(value)}'")
     return " ".join(parts)
 
@@ -99,27 +116,18 @@ def retrain_command(cls: type, recipe: dict[str, Any], checkpoint_id: str) -> st
 class Trainer:
     def __init__(self, method: str, data: str | None, out: str | Path, *, epochs: int | None = None,
                  max_minutes: float | None = None, seed: int = 0, overrides: dict[str, Any] | None = None,
-                 state_dir: str | Path | None = None) -> None:
-        cls = get_method_class(method)
-        if not issubclass(cls, TorchMethod):
-            raise InpaintError(f"Method '{method}' has nothing to train.")
-        known = set(cls.recipe) | set(TRAINER_KEYS)
-        # lr_NAME sets network NAME's rate; one that is a near miss of a known key is a typo all the same
-        unknown = sorted(k for k in overrides or {} if k not in known
-                         and (not k.startswith("lr_") or difflib.get_close_matches(k, known, n=1, cutoff=0.8)))
-        if unknown:
-            raise InpaintError(f"'{method}' recipes have no key {', '.join(unknown)}; the keys are: "
-                               f"{', '.join(sorted(known))}.")
-        self.cls = cls
-        self.recipe = {**cls.recipe, **(overrides or {})}
-        if data:
-            self.recipe["data"] = data
-        if epochs is not None:
-            self.recipe["epochs"] = epochs
-        if max_minutes is not None:
-            self.recipe["max_minutes"] = max_minutes
-        self.recipe["seed"] = seed
-        self.overrides = set(overrides or {})
+                 state_dir: str | Path | None = None, recipe_file: str | Path | None = None) -> None:
+        """``recipe_file`` (a checkpoint's ``recipe.json``) replaces the recipe's defaults; ``overrides``
+        (``--set``) and the named arguments replace both."""
+        values = {k: v for k, v in json.loads(Path(recipe_file).read_text()).items() if k != "command"} if recipe_file else {}
+        self.overrides = dict(overrides or {})
+        values.update(self.overrides)
+        for key, value in (("data", data), ("epochs", epochs), ("max_minutes", max_minutes)):
+            if value is not None:
+                values[key] = value
+        values["seed"] = seed
+        self.recipe = make_recipe(method, values)
+        self.cls: type[TorchMethod] = get_method_class(method)  # type: ignore[assignment]
         self.out = Path(out)
         # a run that must outlive this machine keeps its state in a tracked folder (``--state-dir runs/ID``)
         self.state_dir = Path(state_dir) if state_dir else self.out / STATE_DIR
@@ -131,7 +139,7 @@ class Trainer:
         main process (the weights are the same in every process)."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         tensors: dict[str, torch.Tensor] = {}
-        plain: dict[str, Any] = {"progress": progress, "optimizers": {}, "recipe": self.recipe}
+        plain: dict[str, Any] = {"progress": progress, "optimizers": {}, "recipe": self.recipe.model_dump(mode="json")}
         for name, net in nets.items():
             tensors.update({f"net.{name}.{k}": v.detach().cpu().contiguous()
                             for k, v in accelerator.unwrap_model(net).state_dict().items()})
@@ -163,8 +171,8 @@ class Trainer:
             ema.module.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("ema.")}, strict=True)
             ema.n_averaged.fill_(progress["step"])
         torch.set_rng_state(tensors["rng.torch"])
-        before = plain.get("recipe", {})
-        changed = [k for k in VALIDATION_KEYS if before.get(k) != self.recipe.get(k)]
+        before, now = plain.get("recipe", {}), self.recipe.model_dump(mode="json")
+        changed = [k for k in VALIDATION_KEYS if before.get(k) != now.get(k)]
         if changed:  # the best loss so far was measured on another validation set: early stopping would
             # hand back the weights from before the change
             log.info("validation set changed (%s): the best weights are chosen afresh", ", ".join(changed))
@@ -176,8 +184,8 @@ class Trainer:
         ``lr_schedule`` = {network: [[from_step, lr], ...]} on. A restored optimiser's own rate is never
         used, so ``--set lr=...`` on a resume takes effect and a retrain reproduces the decays."""
         for name, opt in opts.items():
-            lr = self.recipe.get(f"lr_{name}", self.recipe["lr"])
-            for start, scheduled in self.recipe.get("lr_schedule", {}).get(name, []):
+            lr = self.recipe.network_lr(name)
+            for start, scheduled in self.recipe.lr_schedule.get(name, []):
                 if step >= start:
                     lr = scheduled
             for group in opt.param_groups:
@@ -189,7 +197,7 @@ class Trainer:
         of every batch (``split_batches``), so N processes with batch B/N each train on the same batches as
         one process with batch B; bf16 autocast on a GPU unless the recipe says ``mixed_precision: no``."""
         cuda = torch.cuda.is_available()
-        precision = self.recipe.get("mixed_precision", "bf16") if cuda else "no"
+        precision = getattr(self.recipe, "mixed_precision", "no") if cuda else "no"
         accelerator = Accelerator(cpu=not cuda, mixed_precision=precision,
                                   dataloader_config=DataLoaderConfiguration(split_batches=True))
         threads = env_threads() or max(1, (os.cpu_count() or 1) // accelerator.num_processes)
@@ -198,40 +206,41 @@ class Trainer:
 
     def _loader(self, train: np.ndarray, gen, accelerator: Accelerator) -> tuple[DataLoader, EpochOrder]:
         r = self.recipe
-        if r["batch_size"] % accelerator.num_processes:
-            raise InpaintError(f"batch_size {r['batch_size']} does not split over {accelerator.num_processes} "
+        if r.batch_size % accelerator.num_processes:
+            raise InpaintError(f"batch_size {r.batch_size} does not split over {accelerator.num_processes} "
                                "processes: use a multiple of the process count.")
-        order = EpochOrder(len(train), int(r["seed"]))
-        workers = int(r.get("workers", 0))
-        loader = DataLoader(TrainingSet(train, gen, int(r["seed"]), bool(r.get("flip"))), batch_size=r["batch_size"],
-                            sampler=order, drop_last=True, num_workers=workers)
+        order = EpochOrder(len(train), r.seed)
+        loader = DataLoader(TrainingSet(train, gen, r.seed, r.flip), batch_size=r.batch_size, sampler=order,
+                            drop_last=True, num_workers=r.workers)
         return loader, order
 
     def run(self, resume: bool = False, progress: bool = True) -> Path:
         r = self.recipe
-        seed = int(r["seed"])
+        seed = r.seed
         accelerator = self._accelerator()
         main_process = accelerator.is_main_process
         torch.manual_seed(seed)
-        crops, scale = r.get("crops_per_image"), r.get("crop_min_scale", 1.0)
+        crops, scale = r.crops_per_image, r.crop_min_scale
         with accelerator.main_process_first():  # one process fills the array cache, the others map it
-            train = cached_array(r["data"], "train", r["size"], crops=crops, min_scale=scale, mmap=True)
-            val = cached_array(r["data"], "val", r["size"], crops=crops, min_scale=scale, mmap=True)
-        if getattr(self.cls, "fit_network", None):  # statistical models: a closed-form / EM fit, no SGD loop
+            train = cached_array(r.data, "train", r.size, crops=crops, min_scale=scale, mmap=True)
+            val = cached_array(r.data, "val", r.size, crops=crops, min_scale=scale, mmap=True)
+        if isinstance(r, FittedRecipe):  # statistical models: a closed-form / EM fit, no SGD loop
             started = time.perf_counter()
-            net = self.cls.fit_network(np.asarray(train), r)
+            net = r.fit(np.asarray(train))
             seconds = time.perf_counter() - started
             log.info("fitted %s on %d images in %.1f s", self.cls.name, len(train), seconds)
             return self._finish(net, {"seconds": seconds, "step": 0, "epoch": 1, "best_val": float("nan")})
-        train, val = self.cls.training_arrays(r, train, val)
-        val_sub = val[np.random.default_rng(seed).permutation(len(val))[: r.get("val_images", 1000)]]
-        gen = make_mask_generator(r["masks"])
-        nets = self.cls.build_networks(r)
-        opts = self.cls.build_optimizers(nets, r)
-        main_name = self.cls.inference_network
+        if not isinstance(r, SGDRecipe):
+            raise InpaintError(f"Recipe {type(r).__name__} is neither fitted nor trained by steps.")
+        train, val = r.training_arrays(train, val)
+        val_sub = val[np.random.default_rng(seed).permutation(len(val))[: r.val_images]]
+        gen = make_mask_generator(r.masks)
+        nets = r.build_networks()
+        opts = r.build_optimizers(nets)
+        main_name = r.inference_network
         ema = None
-        if r.get("ema"):  # warm-up: early averages do not drag the initial weights along
-            decay = float(r["ema"])
+        if r.ema:  # warm-up: early averages do not drag the initial weights along
+            decay = r.ema
             ema = AveragedModel(nets[main_name], avg_fn=lambda e, m, n: e.lerp(m, 1 - min(decay, (1 + float(n)) / (10 + float(n)))))
             ema.requires_grad_(False)
         loader, order = self._loader(train, gen, accelerator)
@@ -244,8 +253,8 @@ class Trainer:
         device = accelerator.device
         if ema is not None:
             ema.to(device)
-        val_masks = masks_tensor(gen, len(val_sub), r["size"], np.random.default_rng(seed + 1)).to(device)
-        val_images = images_tensor(val_sub).to(device)
+        val_masks = masks_tensor(gen, len(val_sub), r.size, np.random.default_rng(seed + 1)).to(device)
+        val_images = batch_tensor(val_sub).to(device)
 
         state = {"epoch": 0, "batch": 0, "step": 0, "seconds": 0.0, "best_val": float("inf")}
         log_path = self.out / "training_log.csv"
@@ -262,8 +271,8 @@ class Trainer:
         if best_path.exists():
             best.load_state_dict(load_file(str(best_path)))
 
-        bs, epochs = r["batch_size"], r.get("epochs", 10**9)
-        budget = 60 * r["max_minutes"] if r.get("max_minutes") else float("inf")
+        bs, epochs = r.batch_size, r.epochs or 10**9
+        budget = 60 * r.max_minutes if r.max_minutes else float("inf")
         started = time.perf_counter() - state["seconds"]
         last_save = time.perf_counter()
         out_of_time = False
@@ -285,7 +294,7 @@ class Trainer:
                     for net in nets.values():
                         net.train()
                     self._set_lr(opts, state["step"])
-                    logs = self.cls.train_step(nets, opts, x, m, state["step"], r, accelerator)
+                    logs = r.train_step(nets, opts, x, m, state["step"], accelerator)
                     if ema is not None:
                         ema.update_parameters(main)
                     loss = float(logs["loss"])
@@ -296,7 +305,7 @@ class Trainer:
                     state["batch"] += 1
                     bar.set_postfix(loss=f"{loss:.5f}")
                     state["seconds"] = time.perf_counter() - started
-                    out_of_time = state["seconds"] > budget or state["step"] >= r.get("max_steps", float("inf"))
+                    out_of_time = state["seconds"] > budget or state["step"] >= (r.max_steps or float("inf"))
                     if accelerator.num_processes > 1 and budget < float("inf"):  # stop together, or hang
                         flag = torch.tensor([float(out_of_time)], device=device)
                         out_of_time = bool(accelerator.reduce(flag, "max"))
@@ -323,7 +332,7 @@ class Trainer:
         """Validation loss, the log row, and the best weights (main process only)."""
         r = self.recipe
         evaluated = self._evaluation_net(main, ema).eval()
-        val_loss = self.cls.validation_loss(evaluated, val_images, val_masks)
+        val_loss = r.validation_loss(evaluated, val_images, val_masks)
         mean_loss = float(np.mean(losses)) if losses else float("nan")
         writer.writerow([state["epoch"], state["step"], round(state["seconds"] / 60, 2),
                          mean_loss if losses else "", val_loss])
@@ -332,7 +341,7 @@ class Trainer:
                      val_loss, state["seconds"] / 60)
         # early stopping keeps the best validation weights; without it (a loss the validation loss does not
         # measure, such as perceptual terms) the last ones are kept
-        if val_loss < state["best_val"] or not r.get("early_stopping", True):
+        if val_loss < state["best_val"] or not r.early_stopping:
             state["best_val"] = min(val_loss, state["best_val"])
             best.load_state_dict(evaluated.state_dict())
             self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -349,8 +358,8 @@ class Trainer:
         state = {"seconds": 60 * training.get("minutes", 0.0), "step": training.get("steps", 0),
                  "epoch": training.get("epochs", 0),
                  "best_val": meta.get("validation_metrics", {}).get("best_val_loss", float("nan"))}
-        saved = json.loads((self.out / RECIPE).read_text())
-        self.recipe = {**saved, **{k: v for k, v in self.recipe.items() if k not in saved or k in self.overrides}}
+        saved = json.loads((self.out / RECIPE).read_text())  # its values, but for what this command overrides
+        self.recipe = make_recipe(self.recipe.method, {**saved, **self.overrides})
         return self._finish(load_network(self.cls.network_class, self.out), state)
 
     @staticmethod
@@ -365,52 +374,52 @@ class Trainer:
 
     def _finish(self, net: torch.nn.Module, state: dict[str, Any]) -> Path:
         r = self.recipe
-        r["command"] = retrain_command(self.cls, r, self.out.name)
+        r.command = retrain_command(r, self.out.name)
         training = {"minutes": round(state["seconds"] / 60, 1), "steps": state["step"], "epochs": state["epoch"],
                     "device": self._device_note()}
-        publish(self.cls, net, self.out, r, {"training": training, **self.cls.card_meta(r)}, state["best_val"])
+        publish(self.cls, net, self.out, r, {"training": training, **r.card_meta()}, state["best_val"])
         return self.out
 
 
-def publish(cls: type[TorchMethod], net: torch.nn.Module, out: Path, recipe: dict[str, Any], meta: dict[str, Any],
-            best_val: float = float("nan")) -> dict[str, float]:
-    """Save ``net`` with ``recipe.json``, evaluate what was saved (fp16 weights included, not the
-    in-memory network) on the recipe's held-out split, and put the numbers into ``config.json``, the
-    model card and, for a folder inside the zoo, the catalog."""
+def publish(cls: type[TorchMethod], net: torch.nn.Module, out: Path, recipe: Recipe, meta: dict[str, Any],
+            best_val: float = float("nan"), record: dict[str, Any] | None = None) -> dict[str, float]:
+    """Save ``net`` with ``recipe.json`` (``record``, or the recipe's values), evaluate what was saved
+    (fp16 weights included, not the in-memory network) on the recipe's held-out split, and put the
+    numbers into ``config.json``, the model card and, for a folder inside the zoo, the catalog."""
     from .benchmark import SUMMARY_METRICS, evaluate_method
     from .zoo import DATASET_DOMAINS, register, zoo_dir
 
     r = recipe
-    crops = r.get("crops_per_image")
-    images = load_split(r["data"], "val", r["size"], crops=crops)
-    n_eval = min(r.get("eval_images", 1000), len(images))
-    crop_note = f", {crops} random {r['size']} px crops each" if crops else ""
+    crops = r.crops_per_image
+    images = load_split(r.data, "val", r.size, crops=crops)
+    n_eval = min(r.eval_images, len(images))
+    crop_note = f", {crops} random {r.size} px crops each" if crops else ""
     meta = {
         "method": cls.name, "description": cls.description, "paper": cls.paper,
-        "dataset": r["dataset"], "dataset_id": r.get("dataset_id"), "resolution": r["size"],
+        "dataset": r.dataset, "dataset_id": r.dataset_id, "resolution": r.size,
         # crops of photos at native pixel scale teach texture; whole resized images teach objects at one size
         "training_scale": "texture" if crops else "object",
         "validation_split": f"{describe_split(images)} ({len(images) // (crops or 1)} images{crop_note}); "
                             f"metrics on {n_eval}",
-        "evaluation_protocol": f"masks={r['eval_masks']}, seed={r['seed']}, {n_eval} validation images, "
+        "evaluation_protocol": f"masks={r.eval_masks}, seed={r.seed}, {n_eval} validation images, "
                                "MSE/L2 on [0,1] (L2 also on [0,255]), MAEM in %, ST-LPIPS (AlexNet), "
                                "ms per image on this CPU",
-        "seed": r["seed"], "git_revision": git_revision(), "reductions": r.get("reductions", ""), **meta,
+        "seed": r.seed, "git_revision": git_revision(), "reductions": r.reductions, **meta,
     }
-    save_network(net, out, meta, fp16=r.get("fp16", True))
-    (out / RECIPE).write_text(json.dumps(r, indent=2, sort_keys=True) + "\n")
+    save_network(net, out, meta, fp16=r.fp16)
+    record = record or r.model_dump(mode="json", exclude_none=True)
+    (out / RECIPE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     saved = cls(checkpoint=out)
-    rows = list(evaluate_method(saved, images, r["eval_masks"], n=n_eval, seed=r["seed"], metrics=("lpips",)))
+    rows = list(evaluate_method(saved, images, r.eval_masks, n=n_eval, seed=r.seed, metrics=("lpips",)))
     metrics = {k: float(np.mean([row[k] for row in rows])) for k in SUMMARY_METRICS if k in rows[0]}
     # an exact fill has an infinite PSNR, and then the mean has no value (JSON has no Infinity)
     metrics = {k: v if np.isfinite(v) else None for k, v in metrics.items()}
-    metrics.update(saved.validation_report(cached_array(r["data"], "val", r["size"], crops=crops)))
+    metrics.update(saved.validation_report(cached_array(r.data, "val", r.size, crops=crops)))
     if np.isfinite(best_val):
         metrics["best_val_loss"] = best_val
     update_meta(out, validation_metrics=metrics)
     write_card(out, out.name, f"inpaint-zoo/{out.name}")
     if out.resolve().parent == zoo_dir().resolve():
-        register(out, cls.name, r["dataset"], r["size"], metrics,
-                 domain=DATASET_DOMAINS.get(r.get("dataset_id") or "", ""))
+        register(out, cls.name, r.dataset, r.size, metrics, domain=DATASET_DOMAINS.get(r.dataset_id or "", ""))
     log.info("held-out metrics of %s: %s", out, json.dumps(metrics, indent=2))
     return metrics

@@ -114,14 +114,11 @@ def verify_folder(entry: Entry, folder: Path) -> None:
 
 def _hub_snapshot(entry: Entry, local_only: bool, force: bool = False) -> Path | None:
     from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import LocalEntryNotFoundError
 
     try:
         return Path(snapshot_download(entry.repo_id, revision=entry.revision, local_files_only=local_only,
                                       force_download=force))
-    except LocalEntryNotFoundError:
-        return None
-    except Exception as exc:  # network errors, missing repo, ...
+    except Exception as exc:  # not in the cache, network errors, missing repo, ...
         if local_only:
             return None
         raise CheckpointError(f"Could not download '{entry.repo_id}' from the Hub: {exc}") from exc
@@ -153,7 +150,6 @@ def resolve_entry(entry: Entry) -> Path:
                 f"set. Fetch Hub repo '{entry.repo_id}' while online with `inpaint zoo pull {entry.id}`."
             )
         folder = _hub_snapshot(entry, local_only=False)
-        assert folder is not None
     verify_folder(entry, folder)
     return folder
 

@@ -1,11 +1,12 @@
 """docs/contributing.md is a walkthrough this test follows: its Python blocks run in order (a toy
-method registered, trained for a few steps, published to a private zoo, loaded, listed)."""
+method and its recipe registered, trained for a few steps, published to a private zoo, loaded, listed)."""
 
 import re
 from pathlib import Path
 
 import pytest
 
+from inpaint_core import recipes
 from inpaint_core.methods import registry
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "contributing.md"
@@ -19,11 +20,12 @@ def private_zoo(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     yield tmp_path
     registry._REGISTRY.pop("tiny", None)
+    recipes._RECIPES.pop("tiny", None)
 
 
 def test_the_add_a_method_walkthrough_runs(private_zoo):
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
-    assert len(blocks) == 3
+    assert len(blocks) == 4
     namespace: dict = {"__name__": "walkthrough"}
     for block in blocks:
         exec(compile(block, str(DOC), "exec"), namespace)  # noqa: S102 - the project's own documentation

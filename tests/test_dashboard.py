@@ -32,11 +32,12 @@ def _app():
     return AppTest.from_file(APP, default_timeout=180)
 
 
-def _run_small(at, methods=("telea", "biharmonic"), n=3, seed=7):
+def _run_small(at, methods=("telea", "biharmonic"), n=3, seed=7, masks="rectangles", spec=""):
     at.run()
     at.sidebar.radio[0].set_value("Run").run()
     at.multiselect[0].set_value(list(methods))
-    at.selectbox[1].set_value("rectangles (5-12 px at 32)")
+    at.selectbox[1].set_value(masks)
+    at.text_input[1].set_value(spec)
     at.number_input[1].set_value(n)
     at.number_input[2].set_value(seed)
     at.button[0].click().run()
@@ -56,6 +57,20 @@ def test_run_page_matches_the_harness(results, tmp_path):
             assert shown.loc[method, label] == pytest.approx(rows[column].mean(), rel=1e-12)
     saved = pd.read_csv(results / "benchmark.csv")
     assert len(saved) == 6 and (results / "benchmark.csv.json").exists()
+
+
+def test_the_run_page_takes_any_mask_spec_and_names_a_wrong_one(results):
+    """The mask families the picker lists come from the library's one list; a typed spec (a mixture)
+    runs, and a wrong one is an error naming the families before anything runs."""
+    from inpaint_core.maskgen import MASK_MENU
+
+    at = _app()
+    _run_small(at, n=2, masks="any mask spec (typed below)", spec="blobs+top:0.5")
+    assert json.loads((results / "benchmark.csv.json").read_text())["masks"] == "blobs+top:0.5"
+    assert set(MASK_MENU) < set(at.selectbox[1].options)
+    at = _app()
+    _run_small(at, n=2, masks="any mask spec (typed below)", spec="blob")
+    assert "Unknown mask family 'blob'" in at.error[0].value
 
 
 @pytest.mark.parametrize("filled", [False, True])

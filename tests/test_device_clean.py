@@ -8,13 +8,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from inpaint_core.learned import TorchMethod
-from inpaint_core.methods import glcic, lama
-from inpaint_core.methods.registry import list_methods
+from inpaint_core.methods import lama
+from inpaint_core.recipes import SGDRecipe, glcic, list_recipes
 
 from .helpers import cpu_accelerator
 
-TRAINED = sorted(c.name for c in list_methods() if issubclass(c, TorchMethod) and not getattr(c, "fit_network", None))
+TRAINED = sorted(r.method for r in list_recipes() if issubclass(r, SGDRecipe))
 
 
 def test_every_trainable_method_is_checked():
@@ -23,21 +22,20 @@ def test_every_trainable_method_is_checked():
 
 @pytest.mark.parametrize("name", TRAINED)
 def test_a_training_step_runs_on_the_inputs_device(name, monkeypatch):
-    cls = next(c for c in list_methods() if c.name == name)
-    if cls is lama.LaMa:  # OpenCV fills on the CPU and copies back to the input's device: no meta data to copy
+    if name == "lama":  # OpenCV fills on the CPU and copies back to the input's device: no meta data to copy
         monkeypatch.setattr(lama, "telea_prefill", lambda images, masks, radius=3: images)
-    if cls is glcic.GLCIC:  # the local window is placed from the mask's values, which meta tensors do not have
+    if name == "glcic":  # the local window is placed from the mask's values, which meta tensors do not have
         monkeypatch.setattr(glcic, "local_boxes", lambda masks, side: [(0, 0)] * len(masks))
-    recipe = {**cls.recipe, "size": min(cls.recipe["size"], 64)}
-    nets = {k: v.to("meta") for k, v in cls.build_networks(recipe).items()}
-    opts = cls.build_optimizers(nets, recipe)
-    channels = 3 + 3 * recipe.get("network", {}).get("references", 0)  # Sim-k: references stacked on channels
-    size = recipe["size"]
-    images = torch.empty(4, channels, size, size, device="meta")
-    masks = torch.empty(4, 1, size, size, device="meta")
-    for step in sorted({0, recipe.get("adversarial_from", 0), recipe.get("completion_steps", 0),
-                        recipe.get("completion_steps", 0) + recipe.get("discriminator_steps", 0)}):
-        logs = cls.train_step(nets, opts, images, masks, step, recipe, cpu_accelerator())
+    recipe = next(r for r in list_recipes() if r.method == name)()
+    recipe.size = min(recipe.size, 64)
+    nets = {k: v.to("meta") for k, v in recipe.build_networks().items()}
+    opts = recipe.build_optimizers(nets)
+    channels = 3 + 3 * recipe.network.get("references", 0)  # Sim-k: references stacked on channels
+    images = torch.empty(4, channels, recipe.size, recipe.size, device="meta")
+    masks = torch.empty(4, 1, recipe.size, recipe.size, device="meta")
+    phases = getattr(recipe, "completion_steps", 0), getattr(recipe, "discriminator_steps", 0)
+    for step in sorted({0, getattr(recipe, "adversarial_from", 0), phases[0], sum(phases)}):
+        logs = recipe.train_step(nets, opts, images, masks, step, cpu_accelerator())
         assert logs["loss"].device.type == "meta"
     for net in nets.values():
         assert all(p.device.type == "meta" for p in net.parameters())

@@ -6,11 +6,13 @@ import torch
 
 from inpaint_core import load_method
 from inpaint_core.checkpoints import save_network
-from inpaint_core.methods.glcic import GLCIC, CompletionNet, ContextDiscriminator, crop_boxes, local_boxes, phase
+from inpaint_core.methods.glcic import CompletionNet
+from inpaint_core.recipes.glcic import ContextDiscriminator, GLCICRecipe, crop_boxes, local_boxes
+
 from .helpers import cpu_accelerator
 
-TINY = {**GLCIC.recipe, "network": {"width": 8, "dilations": [2, 1]}, "discriminator": {"width": 4, "features": 8},
-        "completion_steps": 2, "discriminator_steps": 2}
+TINY = GLCICRecipe(network={"width": 8, "dilations": [2, 1]}, discriminator={"width": 4, "features": 8},
+                   completion_steps=2, discriminator_steps=2)
 
 
 def test_completion_net_keeps_any_multiple_of_four_size():
@@ -60,13 +62,13 @@ def _moved(before, net, moves):
 ])
 def test_each_phase_updates_only_its_networks(step, generator_moves, discriminator_moves):
     torch.manual_seed(0)
-    nets = GLCIC.build_networks(TINY)
-    opts = GLCIC.build_optimizers(nets, TINY)
+    nets = TINY.build_networks()
+    opts = TINY.build_optimizers(nets)
     before = {name: {k: v.clone() for k, v in net.state_dict().items()} for name, net in nets.items()}
     images, masks = torch.rand(4, 3, 32, 32), torch.zeros(4, 1, 32, 32)
     masks[..., 10:20, 5:12] = 1
-    logs = GLCIC.train_step(nets, opts, images, masks, step, TINY, cpu_accelerator())
-    assert phase(step, TINY) == ("completion", "discriminator", "joint")[step // 2]
+    logs = TINY.train_step(nets, opts, images, masks, step, cpu_accelerator())
+    assert TINY.phase(step) == ("completion", "discriminator", "joint")[step // 2]
     assert _moved(before["net"], nets["net"], generator_moves)
     assert _moved(before["discriminator"], nets["discriminator"], discriminator_moves)
     assert ("d_loss" in logs) == discriminator_moves and logs["loss"] > 0

@@ -7,11 +7,13 @@ import torch
 
 from inpaint_core import load_method
 from inpaint_core.losses import PatchDiscriminator, discriminator_loss, feature_losses, gram, hole_patches
-from inpaint_core.methods.lama import LaMa, PhotoNet, telea_prefill
+from inpaint_core.methods.lama import PhotoNet, telea_prefill
+from inpaint_core.recipes.lama import LaMaRecipe
+
 from .helpers import cpu_accelerator
 
-TINY = {**LaMa.recipe, "network": {"width": 4, "blocks": 2, "block": "ffc"}, "discriminator": {"width": 4, "layers": 2},
-        "adversarial_from": 1}
+TINY = LaMaRecipe(network={"width": 4, "blocks": 2, "block": "ffc"}, discriminator={"width": 4, "layers": 2},
+                  adversarial_from=1)
 
 
 @pytest.fixture
@@ -75,10 +77,10 @@ def test_discriminator_scores_only_patches_touching_the_hole_as_fake(batch):
 
 def test_a_training_step_moves_generator_and_critic(batch):
     images, masks = batch
-    nets = LaMa.build_networks(TINY)
-    opts = LaMa.build_optimizers(nets, TINY)
+    nets = TINY.build_networks()
+    opts = TINY.build_optimizers(nets)
     before = {name: {k: v.clone() for k, v in net.state_dict().items()} for name, net in nets.items()}
-    logs = LaMa.train_step(nets, opts, images, masks, 1, TINY, cpu_accelerator())
+    logs = TINY.train_step(nets, opts, images, masks, 1, cpu_accelerator())
     assert {"l1", "perceptual", "style", "g_adversarial", "d_loss", "loss"} <= set(logs)
     for name, net in nets.items():
         assert any(not torch.equal(before[name][k], v) for k, v in net.state_dict().items()), name
@@ -100,3 +102,12 @@ def test_trained_checkpoint_fills_a_photo_on_its_hole_region(tmp_path):
     assert result.extras["region"] == (72, 92, 388, 428)  # the hole's box and 128 px around it
     telea = load_method("telea").inpaint(photo, hole).image  # an untrained network is Telea, up to rounding
     assert np.abs(result.image.astype(int) - telea).max() <= 1
+
+
+def test_the_vgg_of_the_losses_moves_without_moving_the_lpips_metric():
+    """The perceptual terms' VGG is a copy: training on another device leaves the LPIPS network in place."""
+    from inpaint_core.losses import vgg_features
+    from inpaint_core.lpips import lpips_network
+
+    vgg_features(3, "meta")
+    assert all(p.device.type == "cpu" for p in lpips_network("vgg").parameters())

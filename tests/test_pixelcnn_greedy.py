@@ -48,13 +48,14 @@ def test_local_window_matches_the_full_pass(net):
 
 
 def test_training_loss_on_a_quarter_of_the_pixels_estimates_the_full_likelihood(net):
-    from inpaint_core.methods.pixelcnn_greedy import PixelCNNGreedy
+    from inpaint_core.recipes.autoregressive import PixelCNNRecipe
 
+    recipe = PixelCNNRecipe()
     torch.manual_seed(1)
     images = torch.rand(4, 3, 8, 8)
     with torch.no_grad():
-        full = PixelCNNGreedy.validation_loss(net, images, None)
-        estimates = torch.stack([PixelCNNGreedy.loss(net, images, None) for _ in range(300)])
+        full = recipe.validation_loss(net, images, None)
+        estimates = torch.stack([recipe.loss(net, images, None) for _ in range(300)])
         assert float(-sub_pixel_log_probs(net, images).mean()) == pytest.approx(full, rel=1e-6)
     assert float(estimates.std()) > 1e-4  # it does subsample
     assert float(estimates.mean()) == pytest.approx(full, rel=2e-3)

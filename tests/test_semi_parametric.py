@@ -12,7 +12,7 @@ from inpaint_core import load_method, zoo
 from inpaint_core.cli import main
 from inpaint_core.errors import InpaintError
 from inpaint_core.losses import feature_losses, gram
-from inpaint_core.methods.partial_conv import encoder_levels, pconv_loss
+from inpaint_core.recipes.partial_conv import encoder_levels, pconv_loss
 from inpaint_core.retrieval import (
     DatabaseError,
     RetrievalIndex,

@@ -133,16 +133,14 @@ def test_time_budget_stops_training(data, tmp_path):
 
 
 def test_retrain_command_names_every_non_default_recipe_value():
-    from inpaint_core.methods.registry import get_method_class
+    from inpaint_core.recipes import get_recipe
     from inpaint_core.training import retrain_command
 
-    normal = get_method_class("mle-normal")
-    recipe = {**normal.recipe, "seed": 2, "eval_images": 10, "command": "old"}
-    assert retrain_command(normal, recipe, "n") == (
-        f"inpaint train mle-normal --data {normal.recipe['data']} --out zoo/n --seed 2 --set 'eval_images=10'")
-    ce = get_method_class("l2-context-encoder")
-    cmd = retrain_command(ce, {**ce.recipe, "seed": 0, "max_minutes": 5}, "c")
-    assert cmd.endswith("--seed 0 --epochs 60 --max-minutes 5") and "--set" not in cmd
+    normal = get_recipe("mle-normal")(seed=2, eval_images=10, command="old")
+    assert retrain_command(normal, "n") == (
+        f"inpaint train mle-normal --data {normal.data} --out zoo/n --seed 2 --set 'eval_images=10'")
+    cmd = retrain_command(get_recipe("l2-context-encoder")(seed=0, max_minutes=5), "c")
+    assert cmd.endswith("--seed 0 --epochs 60 --max-minutes 5.0") and "--set" not in cmd
 
 
 def test_a_run_resumes_from_a_state_folder_outside_the_checkpoint(data, tmp_path):
@@ -162,6 +160,12 @@ def test_a_recipe_key_typo_is_an_error_naming_the_keys(data, tmp_path):
 
     with pytest.raises(InpaintError, match=r"no key batchsize, lr_scheduel; the keys are: .*batch_size"):
         Trainer("l2-context-encoder", str(data), tmp_path / "x", overrides={"batchsize": 8, "lr_scheduel": []})
+    with pytest.raises(InpaintError, match=r"rejected: batch_size=-1 \(must be > 0\); ema=1.5"):
+        Trainer("l2-context-encoder", str(data), tmp_path / "x", overrides={"batch_size": -1, "ema": 1.5})
+    with pytest.raises(InpaintError, match=r"rejected: betas: .*"):
+        Trainer("glcic", str(data), tmp_path / "x", overrides={"betas": "fast"})
+    with pytest.raises(InpaintError, match=r"'telea' has nothing to train; methods with a recipe: glcic, "):
+        Trainer("telea", str(data), tmp_path / "x")
 
 
 def test_loader_workers_draw_the_same_masks_and_mirrors(data, tmp_path):
@@ -175,3 +179,23 @@ def test_loader_workers_draw_the_same_masks_and_mirrors(data, tmp_path):
     b = load_file(tmp_path / "workers" / ".training" / "state.safetensors")
     for key in (k for k in a if k != "rng.torch"):
         assert torch.equal(a[key], b[key]), key
+
+
+def test_every_zoo_recipe_is_valid_for_its_method_and_retrains_from_its_file(data, tmp_path):
+    """Each checkpoint's recipe.json passes its recipe's schema; `--recipe FILE` starts from its values."""
+    from inpaint_core.checkpoints import META_KEY, read_config
+    from inpaint_core.training import make_recipe
+
+    checked = 0
+    for folder in sorted(p.parent for p in zoo.zoo_dir().glob("*/recipe.json")):
+        saved = json.loads((folder / "recipe.json").read_text())
+        if "members" in saved:  # an ensemble: its members' recipes are checked as checkpoints of their own
+            continue
+        method = read_config(folder)[META_KEY]["method"]
+        recipe = make_recipe(method, {k: v for k, v in saved.items() if k != "command"})
+        assert recipe.data == saved["data"] and saved["command"].startswith(f"inpaint train {method} ")
+        checked += 1
+    assert checked >= 20
+    out = Trainer("l2-context-encoder", str(data), tmp_path / "a", epochs=1, seed=0, overrides=TINY).run(progress=False)
+    again = Trainer("l2-context-encoder", None, tmp_path / "b", recipe_file=out / "recipe.json", seed=0)
+    assert again.recipe.network == TINY["network"] and again.recipe.batch_size == 8 and again.recipe.data == str(data)

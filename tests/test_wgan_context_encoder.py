@@ -7,8 +7,8 @@ from inpaint_core import load_method
 from inpaint_core.checkpoints import save_network
 from inpaint_core.maskgen import centre_mask
 from inpaint_core.methods.context_encoder import ContextEncoderNet
-from inpaint_core.methods.wgan_context_encoder import (WassersteinCritic, WGANContextEncoder, overlap_loss,
-                                                       paste_hole)
+from inpaint_core.methods.wgan_context_encoder import paste_hole
+from inpaint_core.recipes.context_encoder import WassersteinCritic, WGANContextEncoderRecipe, overlap_loss
 
 from .helpers import cpu_accelerator
 
@@ -34,17 +34,15 @@ def test_critic_scores_and_paste_touches_only_the_hole():
 
 
 def test_one_step_moves_generator_and_critic():
-    recipe = {**WGANContextEncoder.recipe, "network": {"width": 8, "bottleneck": 16, "hole": 16},
-              "critic": {"width": 4}}
+    recipe = WGANContextEncoderRecipe(network={"width": 8, "bottleneck": 16, "hole": 16}, critic={"width": 4})
     torch.manual_seed(0)
-    nets = WGANContextEncoder.build_networks(recipe)
-    opts = WGANContextEncoder.build_optimizers(nets, recipe)
+    nets = recipe.build_networks()
+    opts = recipe.build_optimizers(nets)
     before = {n: {k: p.clone() for k, p in net.named_parameters()} for n, net in nets.items()}
-    logs = WGANContextEncoder.train_step(nets, opts, torch.rand(4, 3, 32, 32), None, 0, recipe,
-                                           cpu_accelerator())
+    logs = recipe.train_step(nets, opts, torch.rand(4, 3, 32, 32), None, 0, cpu_accelerator())
     for name, net in nets.items():  # every weight moves (a bias feeding only a ReLU region may not)
         assert all(not torch.equal(before[name][k], p) for k, p in net.named_parameters() if k.endswith("weight"))
-    assert logs["loss"] > 0 and np.isfinite(logs["critic_loss"])
+    assert logs["loss"] > 0 and torch.isfinite(logs["critic_loss"])
 
 
 def test_checkpoint_fills_only_the_8x8_hole(tmp_path):

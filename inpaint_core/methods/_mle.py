@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..learned import TorchMethod, to_image, to_tensor
+from ..learned import TorchMethod
 from ..mle import Distribution, bits_per_dim, mle_fill
+from ..tensors import to_image, to_tensor
 from .base import Capabilities, Fill, Option
 
 
@@ -58,7 +59,3 @@ class MLEMethod(TorchMethod):
             total += float(bits_per_dim(self.net.log_prob(x), x[0].numel()).sum())
             count += len(x)
         return {"bits_per_dim": total / count}
-
-    @classmethod
-    def fit_network(cls, train: np.ndarray, recipe: dict[str, Any]) -> Distribution:
-        return cls.network_class.fit(torch.from_numpy(train), **recipe.get("network", {}))

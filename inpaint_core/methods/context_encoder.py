@@ -9,12 +9,12 @@ on the validation loss.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
-from ..learned import CIFAR10_TRAIN, TorchMethod, to_image, to_tensor
+from ..learned import TorchMethod
 from ..maskgen import centre_mask
+from ..tensors import to_image, to_tensor
 from .base import Capabilities
 from .registry import register_method
 
@@ -73,21 +73,6 @@ class L2ContextEncoder(TorchMethod):
     paper = "Deep Image Inpainting (CIFAR-10 centre-hole study), L2 CNN"
     capabilities = Capabilities(native_size=32, centre_hole=8, needs_checkpoint=True)
     network_class = ContextEncoderNet
-    recipe = {
-        **CIFAR10_TRAIN, "masks": "centre8",
-        "batch_size": 64, "lr": 5e-4, "epochs": 60, "ema": 0.999,
-        "network": {"width": 64, "bottleneck": 512, "skip": True, "dropout": 0.3}, "flip": True,
-        "val_images": 1000, "eval_images": 5000, "eval_masks": "centre8",
-        "reductions": "encoder widths 32-128 instead of the paper's wider stack; same 512 bottleneck. Added: a "
-                      "skip around the bottleneck from the half-resolution features over the hole; dropout 0.3 on "
-                      "the bottleneck's output and random horizontal flips, without which it overfitted after 8 epochs",
-    }
-
-    @classmethod
-    def loss(cls, net, images, masks):
-        s = centre_slice(net.size, net.hole)
-        pred = net(images, centre_hole_mask(len(images), net.size, net.hole, images.device))
-        return F.mse_loss(pred, images[..., s, s])
 
     @torch.no_grad()
     def fill(self, image, mask, rng):

@@ -3,11 +3,8 @@
 The completion network is fully convolutional (two stride-2 convolutions down to 1/4, dilated
 convolutions whose taps still land inside an 8x8 feature map, two deconvolutions back up, with skips
 at full and half resolution), so one checkpoint fills any hole in any image whose sides are padded to
-a multiple of 4; larger images run as overlapping tiles of the training size (:mod:`inpaint_core.tiling`). The discriminator
-is GLCIC's pair of branches, one over the whole training image and one over a crop around the hole,
-whose features are concatenated into one logit. Training follows the paper's three phases
-(completion only on the masked MSE, discriminator only, then both with a least-squares GAN term
-weighted by alpha), with the phase lengths in the recipe.
+a multiple of 4; larger images run as overlapping tiles of the training size (:mod:`inpaint_core.tiling`).
+The discriminator and the paper's three training phases are the recipe's (:mod:`inpaint_core.recipes.glcic`).
 """
 
 from __future__ import annotations
@@ -18,7 +15,8 @@ import torch
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
-from ..learned import CIFAR10_TRAIN, TorchMethod, to_image, to_tensor
+from ..learned import TorchMethod
+from ..tensors import to_image, to_tensor
 from ..tiling import MIRROR, TILE, complete
 from .base import Capabilities
 from .registry import register_method
@@ -82,58 +80,6 @@ class CompletionEnsemble(nn.Module, PyTorchModelHubMixin):
         return torch.stack([net(image, mask) for net in self.members]).mean(0)
 
 
-def hole_mse(pred: torch.Tensor, images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-    """Mean squared error over hole pixels only (the paper's weighted MSE, normalised by hole size)."""
-    return ((pred - images) ** 2 * masks).sum() / (3 * masks.sum()).clamp_min(1)
-
-
-def local_boxes(masks: torch.Tensor, side: int) -> list[tuple[int, int]]:
-    """Top-left corner of a side x side window centred on each hole's bounding box, moved inside
-    the image where the hole touches a border."""
-    height, width = masks.shape[-2:]
-    boxes = []
-    for m in masks[:, 0] > 0.5:
-        rows, cols = torch.nonzero(m.any(1)).flatten(), torch.nonzero(m.any(0)).flatten()
-        cy = (int(rows[0]) + int(rows[-1]) + 1) / 2 if len(rows) else height / 2
-        cx = (int(cols[0]) + int(cols[-1]) + 1) / 2 if len(cols) else width / 2
-        top = min(max(round(cy - side / 2), 0), height - side)
-        left = min(max(round(cx - side / 2), 0), width - side)
-        boxes.append((top, left))
-    return boxes
-
-
-def crop_boxes(images: torch.Tensor, boxes: list[tuple[int, int]], side: int) -> torch.Tensor:
-    return torch.stack([img[:, t : t + side, l : l + side] for img, (t, l) in zip(images, boxes)])
-
-
-class ContextDiscriminator(nn.Module, PyTorchModelHubMixin):
-    """GLCIC's discriminator: global and local branches of stride-2 convolutions, one logit."""
-
-    def __init__(self, size: int = 32, local_size: int = 16, width: int = 32, features: int = 256) -> None:
-        super().__init__()
-        self.global_branch = self._branch(size, width, features)
-        self.local_branch = self._branch(local_size, width, features)
-        self.head = nn.Linear(2 * features, 1)
-
-    @staticmethod
-    def _branch(side: int, width: int, features: int) -> nn.Sequential:
-        layers: list[nn.Module] = []
-        cin, cout = 3, width
-        while side > 4:
-            layers += [nn.Conv2d(cin, cout, 5, 2, 2), nn.LeakyReLU(0.2)]
-            cin, cout, side = cout, min(2 * cout, 4 * width), side // 2
-        return nn.Sequential(*layers, nn.Flatten(), nn.Linear(cin * side * side, features), nn.LeakyReLU(0.2))
-
-    def forward(self, image: torch.Tensor, local: torch.Tensor) -> torch.Tensor:
-        return self.head(torch.cat([self.global_branch(image), self.local_branch(local)], 1)).squeeze(1)
-
-
-def phase(step: int, recipe: dict[str, Any]) -> str:
-    """The paper's schedule: completion only, then discriminator only, then both."""
-    tc, td = recipe["completion_steps"], recipe["discriminator_steps"]
-    return "completion" if step < tc else "discriminator" if step < tc + td else "joint"
-
-
 @register_method
 class GLCIC(TorchMethod):
     name = "glcic"
@@ -144,64 +90,6 @@ class GLCIC(TorchMethod):
     options = {"tile": TILE, "mirror": MIRROR}
     network_class = CompletionNet
     ensemble_class = CompletionEnsemble
-    recipe = {
-        **CIFAR10_TRAIN, "masks": "rect",
-        "batch_size": 64, "lr": 1e-3, "lr_discriminator": 2e-4, "betas": (0.5, 0.999), "ema": 0.999,
-        "alpha": 0.0005, "completion_steps": 8000, "discriminator_steps": 1000, "local_size": 16,
-        "network": {"width": 32, "dilations": [2, 4, 4, 1]},
-        "discriminator": {"width": 32, "features": 256},
-        "val_images": 1000, "eval_images": 5000, "eval_masks": "rect",
-        "reductions": "widths 32/64 instead of 64-256; 13 layers instead of 17, dilations (2,4,4,1) instead of "
-                      "(2,4,8,16), which would look past an 8x8 feature map; no batch norm (ELU); Adam instead of "
-                      "Adadelta; holes pre-filled with each image's visible mean instead of the data set mean. "
-                      "Added: U-Net skips at full and half resolution",
-    }
-
-    @classmethod
-    def build_networks(cls, recipe: dict[str, Any]) -> dict[str, nn.Module]:
-        nets = super().build_networks(recipe)
-        nets["discriminator"] = ContextDiscriminator(recipe["size"], recipe["local_size"],
-                                                     **recipe.get("discriminator", {}))
-        return nets
-
-    @classmethod
-    def loss(cls, net, images, masks):
-        return hole_mse(net(images, masks), images, masks)
-
-    @classmethod
-    def train_step(cls, nets, opts, images, masks, step, recipe, accelerator):
-        gen, disc = nets[cls.inference_network], nets["discriminator"]
-        current = phase(step, recipe)
-        if current == "completion":
-            return super().train_step(nets, opts, images, masks, step, recipe, accelerator)
-        logs: dict[str, float] = {}
-        side = recipe["local_size"]
-        boxes = local_boxes(masks, side)
-        with torch.set_grad_enabled(current == "joint"):
-            pred = gen(images, masks)
-        mse = hole_mse(pred, images, masks)
-        fake = images * (1 - masks) + pred * masks
-
-        real_logit = disc(images, crop_boxes(images, boxes, side))
-        fake_d = fake.detach()
-        fake_logit = disc(fake_d, crop_boxes(fake_d, boxes, side))
-        d_loss = 0.5 * (((real_logit - 1) ** 2).mean() + (fake_logit ** 2).mean())  # least squares GAN
-        opts["discriminator"].zero_grad(set_to_none=True)
-        accelerator.backward(d_loss)
-        opts["discriminator"].step()
-        logs["d_loss"] = d_loss.detach()
-
-        if current == "joint":
-            frozen = accelerator.unwrap_model(disc).requires_grad_(False)
-            adversarial = 0.5 * ((frozen(fake, crop_boxes(fake, boxes, side)) - 1) ** 2).mean()
-            frozen.requires_grad_(True)
-            g_loss = mse + recipe["alpha"] * adversarial
-            opts[cls.inference_network].zero_grad(set_to_none=True)
-            accelerator.backward(g_loss)
-            opts[cls.inference_network].step()
-            logs["g_adversarial"] = adversarial.detach()
-        logs["loss"] = mse.detach()
-        return logs
 
     @torch.no_grad()
     def fill(self, image, mask, rng, tile=-1, mirror=False):

@@ -10,28 +10,24 @@ leaderboard settles (docs/results/photo-models.md).
 The network does not start from a blank hole: it refines OpenCV's Telea fill (computed inside
 ``forward``, so every caller gets the same input), predicting a residual whose last layer starts at
 zero. Training begins at Telea's fill and its pixel error, and the perceptual, style and adversarial
-terms of the recipe add the texture that a diffusion fill smears.
+terms of its recipe (:mod:`inpaint_core.recipes.lama`) add the texture that a diffusion fill smears.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import cv2
 import numpy as np
 import torch
-import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
-from ..learned import TorchMethod, to_image, to_tensor
-from ..losses import PatchDiscriminator, discriminator_loss, feature_losses, generator_adversarial, vgg_features
+from ..learned import TorchMethod
+from ..tensors import to_image, to_tensor
 from ..tiling import MIRROR, complete
 from .base import Capabilities
 from .registry import register_method
 
 BLOCKS = ("ffc", "dilated")
-DATA = "../shared/datasets"
 
 
 def telea_prefill(images: torch.Tensor, masks: torch.Tensor, radius: int = 3) -> torch.Tensor:
@@ -132,69 +128,10 @@ class LaMa(TorchMethod):
     max_working_pixels = 768 * 768
     options = {"mirror": MIRROR}
     network_class = PhotoNet
-    recipe = {
-        "data": f"{DATA}/bsds500/images-jpg.tar.gz,{DATA}/sun_hays80/sun-hays80-jpg.tar.gz", "dataset_id": "photos",
-        "dataset": "BSDS500 train+test (400 photos) and Sun-Hays80 (72 of 80); BSDS500 val and the last 8 "
-                   "Sun-Hays80 photos held out; 256 px crops of each photo shrunk by 1-2x, flips",
-        "size": 256, "crops_per_image": 16, "crop_min_scale": 0.5, "flip": True,
-        "masks": f"object:0.05:0.45+strokes+rect+quickdraw:{DATA}/quickdraw/sketches-ndjson.tar.gz:10",
-        "batch_size": 4, "lr": 5e-4, "lr_discriminator": 2e-4, "betas": (0.5, 0.999), "ema": 0.999,
-        "early_stopping": False, "hole_weight": 6.0, "perceptual_weight": 2.0, "style_weight": 2000.0,
-        "adversarial_weight": 0.02, "adversarial_from": 300, "network": {"width": 16, "blocks": 4, "block": "ffc"},
-        "discriminator": {"width": 32, "layers": 3},
-        "val_images": 64, "eval_images": 100, "eval_masks": "object",
-        "reductions": "width 16-64 and 4 residual blocks at 1/4 resolution (LaMa: 9 FFC blocks of 512 channels at "
-                      "1/8); no batch norm; the hole pre-filled by Telea and a residual learned; VGG-16 perceptual and "
-                      "style terms at half size on the composite, weighted so that each starts at about a fifth of the "
-                      "L1 term with this VGG (PConv's weights assume other feature scales), instead of LaMa's "
-                      "segmentation-network perceptual loss; a 3-layer spectral-norm PatchGAN with the hinge loss",
-    }
 
     def context(self, options):
         """The hole's box and 128 px around it: the width of a training crop's context at full scale."""
         return 128
-
-    @classmethod
-    def build_networks(cls, recipe: dict[str, Any]) -> dict[str, nn.Module]:
-        nets = super().build_networks(recipe)
-        nets["discriminator"] = PatchDiscriminator(**recipe.get("discriminator", {}))
-        return nets
-
-    @classmethod
-    def loss(cls, net, images, masks):
-        """Hole MSE: what the validation curve tracks (the perceptual terms are in :meth:`train_step`)."""
-        pred = net(images, masks)
-        return ((pred - images) ** 2 * masks).sum() / (3 * masks.sum()).clamp_min(1)
-
-    @classmethod
-    def train_step(cls, nets, opts, images, masks, step, recipe, accelerator):
-        gen, disc = nets[cls.inference_network], nets["discriminator"]
-        pred = gen(images, masks)
-        valid = 1 - masks
-        l1 = (valid * (pred - images)).abs().mean() + recipe["hole_weight"] * (masks * (pred - images)).abs().mean()
-        half = [F.avg_pool2d(t, 2) for t in (pred, images, masks)]  # the VGG terms at half size: 4x cheaper
-        perceptual, style = feature_losses(vgg_features(3, images.device.type), *half, composite_only=True)
-        loss = l1 + recipe["perceptual_weight"] * perceptual + recipe["style_weight"] * style
-        logs = {"l1": l1.detach(), "perceptual": perceptual.detach(), "style": style.detach()}
-        composite = images * valid + pred * masks
-        adversarial = step >= recipe["adversarial_from"]
-        if adversarial:
-            frozen = accelerator.unwrap_model(disc).requires_grad_(False)
-            g_adv = generator_adversarial(frozen, composite, masks)
-            frozen.requires_grad_(True)
-            loss = loss + recipe["adversarial_weight"] * g_adv
-            logs["g_adversarial"] = g_adv.detach()
-        opts[cls.inference_network].zero_grad(set_to_none=True)
-        accelerator.backward(loss)
-        opts[cls.inference_network].step()
-        if adversarial or step >= recipe["adversarial_from"] - 100:  # the critic warms up before it is used
-            d_loss = discriminator_loss(disc, images, composite, masks)
-            opts["discriminator"].zero_grad(set_to_none=True)
-            accelerator.backward(d_loss)
-            opts["discriminator"].step()
-            logs["d_loss"] = d_loss.detach()
-        logs["loss"] = loss.detach()
-        return logs
 
     @torch.no_grad()
     def fill(self, image, mask, rng, mirror=False):

@@ -15,7 +15,6 @@ import torch
 from huggingface_hub import PyTorchModelHubMixin
 
 from .. import gaussian
-from ..learned import CIFAR10_TRAIN
 from ..mle import Distribution, pixels
 from ._mle import MLEMethod
 from .base import Option
@@ -142,13 +141,6 @@ class MLEGaussianMixture(MLEMethod):
     description = "Most likely fill under a Gaussian mixture (EM), found by optimisation from the components' conditionals."
     paper = "MLE inpainting meta-algorithm (Gaussian mixture)"
     network_class = GaussianMixtureImage
-    recipe = {
-        **CIFAR10_TRAIN,
-        "network": {"size": 32, "components": 3, "rank": 1024, "iterations": 5, "ridge": 1e-4},
-        "eval_images": 1000, "eval_masks": "centre8",
-        "reductions": "3 components, each covariance stored as its top-1024 eigenpairs + residual (exact PPCA "
-                      "likelihood; rank 256 doubled the hole error); 5 EM iterations",
-    }
     # from the responsibility-weighted conditional means the optimiser converges in ~30 steps (measured)
     options = {**MLEMethod.options,
                "steps": Option(30, "optimisation steps from the components' conditional means", minimum=0, maximum=5000),

@@ -161,12 +161,6 @@ class MLEMatrixNormal(MLEMethod):
     description = "Most likely fill under a Matrix Normal per channel (row x column covariances), exact via CG."
     paper = "MLE inpainting meta-algorithm (Matrix Normal)"
     network_class = MatrixNormalImage
-    recipe = {
-        "data": "../shared/datasets/celeba/faces-4800-jpg.tar.gz", "dataset_id": "celeba",
-        "dataset": "CelebA faces (4,800 aligned, centre-cropped and resized)", "size": 64,
-        "network": {"size": 64, "iterations": 10, "ridge": 1e-3}, "eval_images": 500, "eval_masks": "centre",
-        "fp16": True, "reductions": "none: one mean, one row and one column covariance per channel",
-    }
     options = {**MLEMethod.options,
                "max_iter": Option(1000, "conjugate-gradient iterations at most (scattered holes over a 1024 px "
                                         "image need hundreds; compact ones a few)", minimum=1, maximum=10000)}

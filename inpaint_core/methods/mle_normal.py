@@ -9,7 +9,6 @@ import torch
 from huggingface_hub import PyTorchModelHubMixin
 
 from .. import gaussian
-from ..learned import CIFAR10_TRAIN
 from ..mle import Distribution, pixels
 from ._mle import MLEMethod
 from .registry import register_method
@@ -83,9 +82,3 @@ class MLENormal(MLEMethod):
     description = "Most likely fill under a multivariate Normal on all pixels: its exact conditional mean."
     paper = "MLE inpainting meta-algorithm (Normal); eigen-factored covariance"
     network_class = NormalImage
-    recipe = {
-        **CIFAR10_TRAIN,
-        "network": {"size": 32, "rank": 1024, "ridge": 1e-4}, "eval_images": 5000, "eval_masks": "centre8",
-        "reductions": "covariance stored as its top-1024 eigenpairs + the mean residual eigenvalue (exact PPCA "
-                      "likelihood) to fit the 20 MB file budget",
-    }

@@ -20,8 +20,8 @@ from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
 from ..images import to_float, to_uint8
-from ..learned import CIFAR10_TRAIN
 from ..mle import Distribution
+from ..tensors import batch_tensor
 from ._mle import MLEMethod
 from .base import Option
 from .registry import register_method
@@ -170,32 +170,13 @@ class MLEPixelCNNPP(MLEMethod):
     description = "Most likely fill under PixelCNN++: gradient ascent on its log-likelihood from a Telea start."
     paper = "MLE inpainting meta-algorithm (PixelCNN++, Salimans et al. 2017)"
     network_class = PixelCNNPP
-    recipe = {
-        **CIFAR10_TRAIN, "masks": "centre8",
-        "batch_size": 32, "lr": 1e-3, "epochs": 3, "network": {"size": 32, "filters": 32, "blocks": 3, "mixtures": 5},
-        "val_images": 500, "eval_images": 100, "eval_masks": "centre8", "ema": 0.999,
-        "reductions": "single resolution (no down/up-sampling), 3 gated blocks per stream, 32 filters, 5 logistics "
-                      "(the paper: 6 blocks x 3 resolutions, 160 filters, 10 logistics)",
-    }
-    fit_network = None  # trained by gradient descent, not fitted in closed form
     options = {**MLEMethod.options,
                "steps": Option(100, "Adam steps on the log-likelihood from the Telea fill", minimum=0, maximum=5000)}
-
-    @classmethod
-    def loss(cls, net, images, masks):
-        """Negative log-likelihood in bits per sub-pixel."""
-        return bits_per_subpixel(net, images)
-
-    @classmethod
-    def validation_loss(cls, net, images, masks):
-        with torch.no_grad():
-            return float(torch.cat([bits_per_subpixel(net, images[i : i + 100], reduce=False)
-                                    for i in range(0, len(images), 100)]).mean())
 
     @torch.no_grad()
     def validation_report(self, images, batch: int = 100):
         """Bits per sub-pixel of the 256-level model on held-out images (no dequantisation needed)."""
-        x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255
+        x = batch_tensor(images)
         bpd = torch.cat([bits_per_subpixel(self.net, x[i : i + batch], reduce=False) for i in range(0, len(x), batch)])
         return {"bits_per_dim": float(bpd.mean())}
 

@@ -23,7 +23,8 @@ import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
-from ..learned import TorchMethod, celeba_faces, to_tensor
+from ..learned import TorchMethod
+from ..tensors import batch_tensor, to_tensor
 from .base import Capabilities, Fill, Option
 from .registry import register_method
 
@@ -200,33 +201,10 @@ class PixelConstrainedCNN(TorchMethod):
         "frames": Option(0, "probability maps kept while sampling (the paper's Figure 8)", minimum=0, maximum=32),
     }
     network_class = PixelConstrainedNet
-    recipe = {
-        **celeba_faces(32), "masks": "blobs", "flip": True, "alpha": 1.0,
-        "batch_size": 32, "lr": 4e-4, "epochs": 60, "ema": 0.999,
-        "network": {"size": 32, "channels": 3, "levels": 32, "hidden": 32, "layers": 7, "kernel": 5,
-                    "cond_width": 32, "dilations": [1, 2, 4, 8, 1, 2, 4, 8]},
-        "val_images": 400, "eval_images": 100, "eval_masks": "blobs",
-        "reductions": "prior: restricted + 6 gated layers of 32 filters with a 1x1 head (paper: 1 + 16 of 66 and a "
-                      "1023-wide head); conditioning: 8 dilated 3x3 residual blocks of 32 (paper: 17 undilated 5x5 of 66)",
-    }
 
     def __init__(self, checkpoint=None, network=None, **defaults: Any) -> None:
         super().__init__(checkpoint, network, **defaults)
         self.capabilities = dataclasses.replace(type(self).capabilities, native_size=self.net.size)
-
-    # -- training -------------------------------------------------------------------------------------
-    @classmethod
-    def training_loss(cls, net, images, masks, recipe):
-        """-(log p(x|c) + alpha log p_cond(x|c)) per hidden sub-pixel: alpha pushes information into
-        the conditioning logits, which the model otherwise partly ignores (the paper's section 4.2)."""
-        lv, visible = net.quantise(images), 1 - masks
-        full, cond = net.log_probs(lv, visible)
-        hidden = masks.expand_as(full)
-        return -hidden_mean(full + recipe.get("alpha", 1.0) * cond, hidden)
-
-    @classmethod
-    def loss(cls, net, images, masks):
-        return cls.training_loss(net, images, masks, {"alpha": 0.0})
 
     @torch.no_grad()
     def validation_report(self, images: np.ndarray, count: int = 500) -> dict[str, float]:
@@ -235,7 +213,7 @@ class PixelConstrainedCNN(TorchMethod):
         from ..maskgen import RandomBlobs
 
         rng = np.random.default_rng(0)
-        x = torch.from_numpy(images[:count]).permute(0, 3, 1, 2).float() / 255.0
+        x = batch_tensor(images[:count])
         size = x.shape[-1]
         masks = torch.from_numpy(np.stack([RandomBlobs()(size, size, rng) for _ in range(len(x))]))[:, None].float()
         full_bits, cond_bits, n = 0.0, 0.0, 0.0

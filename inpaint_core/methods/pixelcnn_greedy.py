@@ -17,8 +17,9 @@ import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
-from ..learned import CIFAR10_TRAIN, TorchMethod, to_image, to_tensor
+from ..learned import TorchMethod
 from ..maskgen import centre_mask
+from ..tensors import batch_tensor, to_image, to_tensor
 from .base import Capabilities, Fill, Option
 from .registry import register_method
 
@@ -110,31 +111,7 @@ class PixelCNNGreedy(TorchMethod):
         "temperature": Option(1.0, "softmax temperature when sampling", minimum=0.05, maximum=5.0),
     }
     network_class = PixelCNNNet
-    recipe = {
-        **CIFAR10_TRAIN, "masks": "centre8",
-        "batch_size": 64, "lr": 1e-3, "epochs": 30, "ema": 0.999, "network": {"width": 32, "layers": 5},
-        "val_images": 1000, "eval_images": 1000, "eval_masks": "centre8",
-        "reductions": "5 layers of 32 filters per colour, no dropout (the paper: several convolution + 50% "
-                      "dropout layers of unstated width)",
-    }
-
     sub_pixel_log_probs = staticmethod(sub_pixel_log_probs)
-
-    @classmethod
-    def loss(cls, net, images, masks):
-        """Negative log-likelihood per sub-pixel at a random quarter of the pixels: the density is trained
-        everywhere, but the 768-way output layer, most of a step's cost, runs where the loss is read."""
-        b, _, h, w = images.shape
-        where = torch.randperm(h * w, device=images.device)[: h * w // 4]
-        hidden = net.body[:-1](2 * images - 1).flatten(2)[:, :, where, None]
-        logits = net.body[-1](hidden).view(b, 3, LEVELS, len(where))
-        target = levels(images).flatten(2)[:, :, where]
-        return F.cross_entropy(logits.transpose(1, 2), target)
-
-    @classmethod
-    @torch.no_grad()
-    def validation_loss(cls, net, images, masks):
-        return float(-torch.cat([sub_pixel_log_probs(net, x) for x in images.split(100)]).mean())
 
     @torch.no_grad()
     def fill(self, image, mask, rng, mode="greedy", temperature=1.0):
@@ -155,7 +132,7 @@ class PixelCNNGreedy(TorchMethod):
         hole = torch.from_numpy(centre_mask(32, 32, 8))
         hole_bits, all_bits = [], []
         for i in range(0, len(images), batch):
-            x = torch.from_numpy(images[i : i + batch]).permute(0, 3, 1, 2).float() / 255.0
+            x = batch_tensor(images[i : i + batch])
             bits = -self.sub_pixel_log_probs(self.net, x) / np.log(2)
             hole_bits.append(bits[..., hole].flatten())
             all_bits.append(bits.flatten())

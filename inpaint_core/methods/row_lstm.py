@@ -17,7 +17,8 @@ import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
-from ..learned import CIFAR10_TRAIN, TorchMethod, to_image, to_tensor
+from ..learned import TorchMethod
+from ..tensors import to_image, to_tensor
 from .base import Fill
 from .pixelcnn_greedy import LEVELS, PixelCNNGreedy, choose, levels
 from .registry import register_method
@@ -68,18 +69,7 @@ class RowLSTM(TorchMethod):
     capabilities = PixelCNNGreedy.capabilities  # the same protocol and the same greedy/sample options
     options = PixelCNNGreedy.options
     network_class = RowLSTMNet
-    recipe = {
-        **CIFAR10_TRAIN, "masks": "centre8",
-        "batch_size": 32, "lr": 2e-3, "epochs": 30, "ema": 0.999, "network": {"hidden": 64},
-        "val_images": 500, "eval_images": 1000, "eval_masks": "centre8",
-        "reductions": "one LSTM layer of 64 units as in the paper; added: the channel being predicted as an input",
-    }
     validation_report = PixelCNNGreedy.validation_report
-
-    @classmethod
-    def loss(cls, net, images, masks):
-        """Mean negative log-likelihood per sub-pixel over whole images."""
-        return -sequence_log_probs(net, images).mean()
 
     @torch.no_grad()
     def fill(self, image, mask, rng, mode="greedy", temperature=1.0):

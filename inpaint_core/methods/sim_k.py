@@ -6,7 +6,6 @@ nearest database images by cosine similarity are resized to the photo. A user ma
 reference photos of the same scene or person (the app's "Reference images"); with more than k, the
 k most similar to the coarse fill are used. ``auxiliary=random|noise`` replaces the neighbours by
 random database images or uniform noise, the paper's Figure 5 check that the network uses them.
-During training the neighbours are precomputed once on unmasked images, never the image itself.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ import numpy as np
 import torch
 
 from ..images import to_float, to_uint8
-from ..learned import TorchMethod, to_image, to_tensor
+from ..learned import TorchMethod
 from ..pipeline import resize_image
 from ..retrieval import (
     INFO,
@@ -29,17 +28,11 @@ from ..retrieval import (
     default_index_dir,
     load_descriptor_model,
 )
+from ..tensors import to_image, to_tensor
 from ..tiling import MIRROR, TILE, complete
 from ..unet import InpaintUNet
 from .base import Capabilities, Fill, Option
-from .partial_conv import pconv_loss, unet_recipe
 from .registry import register_method
-
-
-def stack_references(images: np.ndarray, pool: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
-    """NxHxWx3 images with their k neighbours (rows of ``pool``) concatenated on channels: the
-    trainer's batches then carry each image's references, and a flip mirrors both alike."""
-    return np.concatenate([images, *(pool[neighbours[:, j]] for j in range(neighbours.shape[1]))], axis=-1)
 
 
 @register_method
@@ -58,51 +51,6 @@ class SimK(TorchMethod):
         "mirror": MIRROR,
     }
     network_class = InpaintUNet
-    recipe = {
-        **unet_recipe(64),
-        "network": {"widths": [32, 64, 128, 128], "kernels": [7, 5, 5, 3], "partial": False, "references": 1},
-        "database": {"model": "pconv-celeba-64", "split": "train"},
-        "reductions": "the PConv UNet's 4 levels of 32-128 channels with ordinary convolutions (paper: 7 levels at "
-                      "256 px) at the data's size (64 px faces, 32 px CIFAR-10); descriptors from the zoo's PConv encoder "
-                      "instead of ImageNet VGG-16; perceptual and style terms left out",
-    }
-
-    # -- training ---------------------------------------------------------------------------------
-    @classmethod
-    def database_spec(cls, recipe: dict[str, Any]) -> dict[str, Any]:
-        return with_default_dir({**recipe["database"], "data": recipe["data"], "size": recipe["size"]})
-
-    @classmethod
-    def card_meta(cls, recipe: dict[str, Any]) -> dict[str, Any]:
-        if not recipe["network"].get("references", 0):
-            return {}
-        spec = cls.database_spec(recipe)
-        return {"database": {k: spec[k] for k in ("model", "data", "split", "size")}}
-
-    @classmethod
-    def training_arrays(cls, recipe, train, val):
-        k = recipe["network"].get("references", 0)
-        if not k:
-            return train, val
-        spec = cls.database_spec(recipe)
-        index = open_database(spec, spec["dir"])
-        if spec["split"] != "train" or index.info["count"] != len(train) or index.info["data"] != str(recipe["data"]):
-            raise DatabaseError(f"Training needs the database of this training split ({len(train)} images of "
-                                f"{recipe['data']}): build it with `{build_command(spec['model'], recipe['data'], 'train', spec['dir'])}`.")
-        own, _ = index.search(index.descriptors, k, exclude=np.arange(len(train)))
-        queries = load_descriptor_model(spec["model"]).describe(to_float(val))
-        held, _ = index.search(queries, k)
-        return stack_references(train, train, own), stack_references(val, train, held)
-
-    @classmethod
-    def loss(cls, net, images, masks):
-        return cls.training_loss(net, images, masks, cls.recipe)
-
-    @classmethod
-    def training_loss(cls, net, images, masks, recipe):
-        """PConv's per-pixel loss; channels after the first 3 of a training batch are the references."""
-        return pconv_loss(net(images[:, :3], masks, images[:, 3:]), images[:, :3], masks,
-                          recipe["hole_weight"], recipe["tv_weight"])
 
     # -- inference --------------------------------------------------------------------------------
     @classmethod
