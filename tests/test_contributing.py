@@ -19,8 +19,8 @@ def private_zoo(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))  # private array cache
     monkeypatch.chdir(tmp_path)
     yield tmp_path
-    registry._REGISTRY.pop("tiny", None)
-    recipes._RECIPES.pop("tiny", None)
+    registry.METHODS.classes.pop("tiny", None)
+    recipes.RECIPES.classes.pop("tiny", None)
 
 
 def test_the_add_a_method_walkthrough_runs(private_zoo):

@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "inpaint_core"
 #: Lowest first. A module not listed belongs to the layer of its package (``methods.*``).
 LAYERS = (
     ("base", {"errors", "threads", "archive", "limits", "images", "masks", "types", "checkpoints", "wheel_weights",
-              "tensors"}),
+              "tensors", "plugins"}),
     ("building blocks", {"pipeline", "tiling", "maskgen", "datasets", "metrics", "lpips", "fid", "losses", "gaussian",
                          "unet", "mle", "batches"}),
     ("methods", {"learned", "methods"}),
