@@ -17,10 +17,12 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 from gradio.data_classes import FileData
 
@@ -36,6 +38,37 @@ log = logging.getLogger("inpaint_zoo.app")
 MAX_SAMPLES = 16
 MAX_UNDO = 10  # kept fills a session can undo: each holds a full-resolution photo in the server's memory
 MAX_UPLOAD = os.environ.get("INPAINT_MAX_UPLOAD", "50mb")  # Gradio refuses larger uploads before reading them
+#: A photo with a longer side is edited as a preview of this side: the browser paints, exports and shows
+#: that many pixels, while the fill and the download use every pixel of the photo (kept on the server).
+PREVIEW_SIDE = int(os.environ.get("INPAINT_PREVIEW_SIDE", "1024"))
+
+
+@dataclass
+class Working:
+    """A large photo being edited: every pixel on the server, a preview in the browser."""
+
+    photo: np.ndarray
+    preview: np.ndarray
+
+    def shows(self, background: np.ndarray | None) -> bool:
+        """Whether the editor still shows this preview (not another photo picked since)."""
+        return (background is not None and background.shape[:2] == self.preview.shape[:2]
+                and float(np.abs(background[..., :3].astype(np.int16) - self.preview[..., :3]).mean()) < 2.0)
+
+
+def preview_of(photo: np.ndarray) -> np.ndarray:
+    """The photo shrunk (area average) so its longer side is at most :data:`PREVIEW_SIDE`."""
+    height, width = photo.shape[:2]
+    scale = PREVIEW_SIDE / max(height, width)
+    if scale >= 1:
+        return photo
+    return cv2.resize(photo, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
+
+
+def working_for(photo: np.ndarray) -> Working | None:
+    """The photo's preview pair when it is too large to edit as it is, else None."""
+    preview = preview_of(photo)
+    return None if preview is photo else Working(photo, preview)
 
 
 def default_choice(choices: list[MethodChoice]) -> str:
@@ -87,25 +120,68 @@ def control_update(cls: type[Method], name: str) -> dict[str, Any]:
     return gr.update(**update)
 
 
-def editor_inputs(editor: dict | None, mask_file: str | None) -> tuple[RGBImage, np.ndarray]:
+def editor_inputs(editor: dict | None, mask_file: str | None,
+                  working: Working | None = None) -> tuple[RGBImage, np.ndarray]:
     """Image and hole from the editor: its background, and the union of the painted strokes and the
-    uploaded mask (either may be missing). The editor works in RGBA; an alpha that hides nothing is
-    dropped, so an RGB photo comes back RGB."""
+    uploaded mask (either may be missing). While the editor shows a large photo's preview (``working``),
+    the image is the full photo and the strokes are scaled up to it. The editor works in RGBA; an alpha
+    that hides nothing is dropped, so an RGB photo comes back RGB."""
     if not editor or editor.get("background") is None:
         raise InpaintError("Upload or pick a photo first, then paint over what should disappear.")
-    image = load_image(editor["background"])
+    background = np.asarray(editor["background"])
+    full = working.photo if working is not None and working.shows(background) else background
+    image = load_image(full)
     if image.alpha is not None and bool((image.alpha == 255).all()):
         image = RGBImage(image.rgb)
     mask = load_mask(mask_file, image.shape) if mask_file else np.zeros(image.shape, dtype=bool)
     for layer in editor.get("layers") or []:
         if layer is not None:
-            mask |= load_mask(np.asarray(layer), image.shape)
+            painted = load_mask(np.asarray(layer), background.shape[:2])
+            if painted.shape != image.shape:  # a stroke on the preview covers (at least) that part of the photo
+                painted = cv2.resize(painted.astype(np.uint8) * 255, image.shape[::-1], interpolation=cv2.INTER_LINEAR) > 0
+            mask |= painted
     return image, mask
 
 
 def editor_value(photo: np.ndarray) -> dict[str, Any]:
-    """The editor showing ``photo`` with nothing painted on it."""
-    return {"background": photo, "layers": [], "composite": photo}
+    """The editor showing ``photo`` (its preview, for a large one) with nothing painted on it."""
+    shown = preview_of(photo)
+    return {"background": shown, "layers": [], "composite": shown}
+
+
+def on_upload(editor: dict | None):
+    """A photo dropped into the editor: a large one is edited as its preview. Returns (editor value or
+    no change, working state, message)."""
+    import gradio as gr
+
+    if not editor or editor.get("background") is None:
+        return gr.update(), None, ""
+    photo = np.asarray(editor["background"])
+    working = working_for(photo)
+    return (gr.update(), None, "") if working is None else (editor_value(photo), working, _preview_note(working))
+
+
+def open_photo(path: str | None):
+    """The "Open photo" button: the file goes to the server as it is (the editor would first draw and
+    re-encode every pixel in the browser), and the editor gets the photo, or its preview. Returns
+    (editor value, working state, message)."""
+    import gradio as gr
+
+    if not path:
+        return gr.update(), None, ""
+    try:
+        image = load_image(path)
+    except InpaintError as exc:
+        return gr.update(), None, f"**Could not open the photo:** {exc}"
+    photo = image.rgb if image.alpha is None else np.dstack([image.rgb, image.alpha])
+    working = working_for(photo)
+    return editor_value(photo), working, _preview_note(working) if working else f"Opened {Path(path).name}."
+
+
+def _preview_note(working: Working) -> str:
+    (height, width), (ph, pw) = working.photo.shape[:2], working.preview.shape[:2]
+    return (f"A large photo ({width}x{height}): you paint on a {pw}x{ph} preview; the fill and the download use "
+            "every pixel.")
 
 
 def mask_preview(image: RGBImage, mask: np.ndarray) -> np.ndarray:
@@ -115,33 +191,40 @@ def mask_preview(image: RGBImage, mask: np.ndarray) -> np.ndarray:
     return preview
 
 
-def keep_editing(result: np.ndarray | None, editor: dict | None, history: list[np.ndarray] | None):
-    """The result becomes the photo being edited (strokes cleared); the photo before the fill goes on
-    the undo stack. Returns (editor value, history, message)."""
+def keep_editing(result: np.ndarray | None, editor: dict | None, history: list[np.ndarray] | None,
+                 working: Working | None = None):
+    """The result becomes the photo being edited (strokes cleared); the photo before the fill (every
+    pixel of it) goes on the undo stack. Returns (editor value, history, working state, message)."""
     history = list(history or [])
     if result is None:
-        return editor, history, "Nothing to keep yet: press **Inpaint** first."
+        return editor, history, working, "Nothing to keep yet: press **Inpaint** first."
     if editor and editor.get("background") is not None:
-        history = (history + [np.asarray(editor["background"])])[-MAX_UNDO:]
-    return editor_value(result), history, f"Editing the result ({len(history)} fill(s) can be undone)."
+        background = np.asarray(editor["background"])
+        before = working.photo if working is not None and working.shows(background) else background
+        history = (history + [before])[-MAX_UNDO:]
+    return (editor_value(result), history, working_for(result),
+            f"Editing the result ({len(history)} fill(s) can be undone).")
 
 
-def undo_fill(history: list[np.ndarray] | None):
-    """Back to the photo before the last kept fill. Returns (editor value or no change, history, message)."""
+def undo_fill(history: list[np.ndarray] | None, working: Working | None = None):
+    """Back to the photo before the last kept fill. Returns (editor value or no change, history,
+    working state, message)."""
     history = list(history or [])
     if not history:
         import gradio as gr
 
-        return gr.update(), history, "Nothing to undo."
+        return gr.update(), history, working, "Nothing to undo."
     photo = history.pop()
-    return editor_value(photo), history, f"Undone: back to the photo before the last fill ({len(history)} left)."
+    return (editor_value(photo), history, working_for(photo),
+            f"Undone: back to the photo before the last fill ({len(history)} left).")
 
 
 def clear_mask(editor: dict | None):
-    """Remove the painted strokes and keep the photo."""
+    """Remove the painted strokes and keep the photo (or its preview) as it is shown."""
     if not editor or editor.get("background") is None:
         return editor
-    return editor_value(np.asarray(editor["background"]))
+    background = np.asarray(editor["background"])
+    return {"background": background, "layers": [], "composite": background}
 
 
 def download_path(result: np.ndarray, label: str, name: str | None) -> str:
@@ -257,12 +340,14 @@ def run_inpaint(editor: dict | None, mask_file: str | None, label: str, seed: in
         return None, _error(label, exc), [], None
 
 
-def run_compare(editor: dict | None, mask_file: str | None, labels: list[str] | None, seed: int | float | None = 0):
-    """Handler of Compare: every chosen method on the same image and mask, side by side with times."""
+def run_compare(editor: dict | None, mask_file: str | None, labels: list[str] | None, seed: int | float | None = 0,
+                working: Working | None = None):
+    """Handler of Compare: every chosen method on the same image and mask, side by side with times
+    (shown at most at the preview's size)."""
     if not labels:
         return [], "Choose at least one method to compare."
     try:
-        image, mask = editor_inputs(editor, mask_file)
+        image, mask = editor_inputs(editor, mask_file, working)
     except Exception as exc:
         return [], _error("compare", exc)
     if not mask.any():
@@ -273,7 +358,7 @@ def run_compare(editor: dict | None, mask_file: str | None, labels: list[str] | 
             method = get_method(label)
             with lane(method).slot():
                 result = method.inpaint(image, mask, seed=int(seed or 0))
-            gallery.append((result.image, f"{label}: {result.seconds * 1000:.0f} ms"))
+            gallery.append((preview_of(result.image), f"{label}: {result.seconds * 1000:.0f} ms"))
         except Exception as exc:
             notes.append(_error(label, exc))
     return gallery, "\n\n".join(notes) or f"{len(gallery)} methods on the same image and mask."
@@ -354,6 +439,7 @@ def build_app():
                     "**Keep editing** to remove the next thing from the result; **Undo last fill** goes back.")
         history = gr.State([])  # photos before each kept fill: the undo stack
         result_state = gr.State(None)  # the last full-resolution result
+        working = gr.State(None)  # a large photo's every pixel while the editor shows its preview
         with gr.Row():
             with gr.Column(scale=3):
                 # a semi-transparent brush sized to the photo on screen ("auto"): the user sees what is under it
@@ -362,6 +448,8 @@ def build_app():
                                         eraser=gr.Eraser(default_size="auto"), layers=False, format="png",
                                         canvas_size=(512, 512), elem_id="editor")
                 with gr.Row():
+                    open_button = gr.UploadButton("Open photo (fastest for large ones)", file_types=["image"],
+                                                  size="sm", elem_id="open-photo")
                     clear = gr.Button("Clear mask (keep the photo)", size="sm", elem_id="clear-mask")
                     undo = gr.Button("Undo last fill", size="sm", elem_id="undo")
                 mask_file = gr.File(label="Mask file (white = hole), added to what you paint", file_types=["image"],
@@ -426,26 +514,38 @@ def build_app():
         if "mode" in controls:
             controls["mode"].change(on_mode, [controls["mode"]], [samples])
 
-        def on_run(editor_value, mask_value, label, seed_value, n, reference_files, *values):
+        def on_run(editor_value, mask_value, working_value, label, seed_value, n, reference_files, *values):
             inputs = None
             with contextlib.suppress(Exception):  # a bad input is reported by run_inpaint, as a message
-                inputs = editor_inputs(editor_value, mask_value)
+                inputs = editor_inputs(editor_value, mask_value, working_value)
             image, text, samples_out, heat_out = run_inpaint(editor_value, mask_value, label, seed_value, n,
                                                              reference_files, inputs=inputs, **dict(zip(controls, values)))
-            before = mask_preview(*inputs) if image is not None and inputs is not None else None
-            shown = (before, image[..., :3]) if before is not None else None  # the slider is JPEG: no alpha
-            file = gr.update(value=download_path(image, label, None), visible=True) if image is not None else \
-                gr.update(visible=False)
-            return (shown, image, file, text, gr.update(value=samples_out, visible=bool(samples_out)),
+            shown = None
+            if image is not None and inputs is not None:  # the slider is JPEG (no alpha), at most the preview's
+                # size, the hole tinted on the preview: the download (made next) has every pixel
+                after = preview_of(image[..., :3])
+                hole = cv2.resize(inputs[1].astype(np.uint8) * 255, after.shape[1::-1], interpolation=cv2.INTER_AREA) > 0
+                shown = (mask_preview(RGBImage(preview_of(inputs[0].rgb)), hole), after)
+            return (shown, image, text, gr.update(value=samples_out, visible=bool(samples_out)),
                     gr.update(value=heat_out, visible=heat_out is not None))
 
-        run.click(on_run, [editor, mask_file, method, seed, samples, references, *controls.values()],
-                  [compare_view, result_state, download, status, gallery, heat], api_visibility="private")
-        keep.click(keep_editing, [result_state, editor, history], [editor, history, status], api_visibility="private")
-        undo.click(undo_fill, [history], [editor, history, status], api_visibility="private")
+        def on_result(image, label):  # the full-resolution PNG, written once the result is on screen
+            if image is None:
+                return gr.update(visible=False)
+            return gr.update(value=download_path(image, label, None), visible=True)
+
+        run.click(on_run, [editor, mask_file, working, method, seed, samples, references, *controls.values()],
+                  [compare_view, result_state, status, gallery, heat], api_visibility="private").then(
+            on_result, [result_state, method], [download], api_visibility="private", show_progress="hidden")
+        # hidden progress: an overlay on the editor while the server looks at the photo would swallow strokes
+        editor.upload(on_upload, [editor], [editor, working, status], api_visibility="private", show_progress="hidden")
+        open_button.upload(open_photo, [open_button], [editor, working, status], api_visibility="private")
+        keep.click(keep_editing, [result_state, editor, history, working], [editor, history, working, status],
+                   api_visibility="private")
+        undo.click(undo_fill, [history, working], [editor, history, working, status], api_visibility="private")
         clear.click(clear_mask, [editor], [editor], api_visibility="private")
-        compare_button.click(run_compare, [editor, mask_file, compare_labels, seed], [compare_gallery, compare_status],
-                             api_visibility="private")
+        compare_button.click(run_compare, [editor, mask_file, compare_labels, seed, working],
+                             [compare_gallery, compare_status], api_visibility="private")
         gr.api(api_inpaint, api_name="inpaint")
     # the lanes bound the fills (one fast and one heavy at a time on two cores, bounded waiting), so the
     # events themselves are not serialised: a fast request never queues behind a heavy one

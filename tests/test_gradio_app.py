@@ -89,24 +89,61 @@ def test_an_rgb_photo_comes_back_rgb_and_a_transparent_one_keeps_its_alpha(photo
 
 def test_keep_editing_undo_and_clear_mask(photo, stroke):
     first, *_ = app.run_inpaint(_editor(photo, stroke), None, "telea")
-    editor, history, text = app.keep_editing(first, _editor(photo, stroke), [])
+    editor, history, working, text = app.keep_editing(first, _editor(photo, stroke), [])
     assert np.array_equal(editor["background"], first) and editor["layers"] == [] and len(history) == 1
+    assert working is None  # a photo this small is edited as it is
     second_hole = np.zeros(photo.shape[:2], bool)
     second_hole[90:100, 10:30] = True
     second, *_ = app.run_inpaint({**editor, "layers": _editor(first, second_hole)["layers"]}, None, "telea")
     assert np.array_equal(second[stroke], first[stroke])  # the first fill is kept
     assert not np.array_equal(second[second_hole], photo[second_hole])
-    editor, history, text = app.keep_editing(second, editor, history)
+    editor, history, _, text = app.keep_editing(second, editor, history)
     assert len(history) == 2 and np.array_equal(editor["background"], second)
-    editor, history, text = app.undo_fill(history)
+    editor, history, _, text = app.undo_fill(history)
     assert np.array_equal(editor["background"], first) and len(history) == 1 and "Undone" in text
-    editor, history, text = app.undo_fill(history)
+    editor, history, _, text = app.undo_fill(history)
     assert np.array_equal(editor["background"], photo) and history == []
-    assert app.undo_fill([])[2] == "Nothing to undo."
+    assert app.undo_fill([])[3] == "Nothing to undo."
     cleared = app.clear_mask(_editor(photo, stroke))
     assert np.array_equal(cleared["background"], photo) and cleared["layers"] == []
     preview = app.mask_preview(*app.editor_inputs(_editor(photo, stroke), None))
     assert np.array_equal(preview[~stroke], photo[~stroke]) and not np.array_equal(preview[stroke], photo[stroke])
+
+
+def test_a_large_photo_is_edited_as_a_preview_and_filled_at_full_resolution(photo, monkeypatch):
+    """The browser gets a preview of a large photo; strokes on it are scaled to the photo, the fill and
+    the download have every pixel, and keep editing / undo keep the full photos."""
+    monkeypatch.setattr(app, "PREVIEW_SIDE", 400)
+    big = np.asarray(Image.fromarray(photo).resize((1200, 900)))  # 1200 x 900: a 400 x 300 preview
+    editor, working, text = app.on_upload(_editor(big))
+    assert editor["background"].shape == (300, 400, 3) and working.photo is big and "1200x900" in text
+    painted = np.zeros((300, 400), bool)
+    painted[100:120, 150:200] = True
+    shown = {**editor, "layers": _editor(editor["background"], painted)["layers"]}
+    image, mask = app.editor_inputs(shown, None, working)
+    assert image.shape == (900, 1200) and mask[300:360, 450:600].all() and 0.007 < mask.mean() < 0.011
+    result, *_ = app.run_inpaint(shown, None, "telea", inputs=(image, mask))
+    assert result.shape == big.shape and np.array_equal(result[~mask], big[~mask])
+    editor, history, working2, _ = app.keep_editing(result, shown, [], working)
+    assert history[0] is big and working2.photo is result and editor["background"].shape == (300, 400, 3)
+    editor, history, working3, _ = app.undo_fill(history, working2)
+    assert working3.photo is big and editor["background"].shape == (300, 400, 3)
+    # another photo picked in the editor since (an example): the stored photo is not used for it
+    image, _ = app.editor_inputs(_editor(photo, None), None, working)
+    assert image.shape == photo.shape[:2]
+    assert app.on_upload(_editor(photo))[1] is None  # a small photo needs no preview
+
+
+def test_open_photo_sends_the_file_as_it_is_and_previews_a_large_one(photo, tmp_path, monkeypatch):
+    monkeypatch.setattr(app, "PREVIEW_SIDE", 400)
+    save_image(tmp_path / "big.png", np.asarray(Image.fromarray(photo).resize((1200, 900))))
+    editor, working, text = app.open_photo(str(tmp_path / "big.png"))
+    assert editor["background"].shape == (300, 400, 3) and working.photo.shape == (900, 1200, 3) and "preview" in text
+    save_image(tmp_path / "small.png", photo)
+    editor, working, text = app.open_photo(str(tmp_path / "small.png"))
+    assert np.array_equal(editor["background"], photo) and working is None and "small.png" in text
+    (tmp_path / "bad.png").write_bytes(b"not an image")
+    assert "Could not open the photo" in app.open_photo(str(tmp_path / "bad.png"))[2]
 
 
 def test_download_is_named_after_the_method(photo):
@@ -266,7 +303,7 @@ def test_photo_editing_session_in_headless_chromium(served_app, monkeypatch, tmp
     real_inputs, real_run = app.editor_inputs, app.run_inpaint
 
     def recording_run(editor, mask_file, label, *args, **kwargs):
-        image, mask = real_inputs(editor, mask_file)
+        image, mask = kwargs.get("inputs") or real_inputs(editor, mask_file)  # what the page's handler decoded
         out = real_run(editor, mask_file, label, *args, **kwargs)
         calls.append({"image": image.rgb.copy(), "mask": mask.copy(), "label": label, "result": out[0]})
         return out
