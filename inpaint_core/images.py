@@ -153,8 +153,12 @@ def to_float(rgb: np.ndarray) -> np.ndarray:
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
-    """float in [0, 1] -> uint8, rounded and clipped."""
-    return np.clip(np.rint(np.asarray(image, dtype=np.float32) * 255.0), 0, 255).astype(np.uint8)
+    """float in [0, 1] -> uint8, rounded and clipped (in place on one float copy: a large photo's
+    conversion is part of every fill's cost)."""
+    scaled = np.multiply(image, np.float32(255.0), dtype=np.float32)
+    np.rint(scaled, out=scaled)
+    np.clip(scaled, 0, 255, out=scaled)
+    return scaled.astype(np.uint8)
 
 
 def save_image(path: str | os.PathLike, image: np.ndarray, fast: bool = False) -> None:

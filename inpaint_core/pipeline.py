@@ -173,7 +173,7 @@ def fill_region(method: "Method", photo: np.ndarray, mask: np.ndarray, rng: np.r
     for filled in fills:
         out = photo.copy()
         view = out[region.slices]
-        view[hole] = to_uint8(resize_image(filled, region.shape))[hole]
+        view[hole] = to_uint8(resize_image(filled, region.shape)[hole])  # only the hole is converted back
         results.append(out)
     top, left, bottom, right = info["region"]  # in working pixels of the region: back to the photo's
     inv = 1 / region.scale
