@@ -39,9 +39,11 @@ def paint(page, dx: float, dy: float, length: int = 20) -> None:
     page.mouse.up()
 
 
-def press_inpaint(page, calls: list, timeout: float = 300) -> float:
+def press_inpaint(page, calls: list, timeout: float = 300) -> tuple[float, float, float]:
     """Click Inpaint and wait until the server handled the request and the page shows the status it
-    returned (the server's own time in ms is part of it); returns the seconds from the click."""
+    returned (the server's own time in ms is part of it); returns the seconds from the click to the
+    result, from the click until the fill started on the server (the page exporting and sending the
+    editor, Gradio decoding it), and from the end of the fill to the result on the page."""
     before = len(calls)
     start = time.perf_counter()
     page.locator("#run").click(no_wait_after=True)
@@ -49,7 +51,8 @@ def press_inpaint(page, calls: list, timeout: float = 300) -> float:
         if time.perf_counter() - start > timeout:
             raise TimeoutError("no result within the timeout")
         page.wait_for_timeout(20)
-    return time.perf_counter() - start
+    end = time.perf_counter()
+    return end - start, calls[-1]["entered"] - start, end - calls[-1]["left"]
 
 
 def free_port() -> int:
@@ -78,11 +81,12 @@ def main() -> None:
     real = app.run_inpaint
 
     def timed(*a, **k):
+        entered = time.perf_counter()
         out = real(*a, **k)
         if "**: " not in out[1]:  # no fill (an empty mask, an error): the message is what the page shows
             raise RuntimeError(f"no fill: {out[1]}")
         ms = out[1].split("**: ")[1].split(" ms")[0]
-        calls.append({"server_s": float(ms) / 1000, "shown": f"{ms} ms"})
+        calls.append({"server_s": float(ms) / 1000, "shown": f"{ms} ms", "entered": entered, "left": time.perf_counter()})
         return out
 
     app.run_inpaint = timed
@@ -119,12 +123,17 @@ def main() -> None:
                     page.wait_for_timeout(3000)  # the canvas decodes the photo
                     ready = None
                 paint(page, -40, 0)
-                clicks, server = [], []
+                clicks, server, before, after = [], [], [], []
                 for _ in range(args.repeat + 1):
-                    clicks.append(press_inpaint(page, calls))
+                    total, to_server, from_server = press_inpaint(page, calls)
+                    clicks.append(total)
+                    before.append(to_server)
+                    after.append(from_server)
                     server.append(calls[-1]["server_s"])
                 print(json.dumps({"size": size, "method": args.method, "click_to_result_s": round(statistics.median(clicks[1:]), 3),
                                   "server_s": round(statistics.median(server[1:]), 3), "clicks": len(clicks) - 1,
+                                  "click_to_fill_start_s": round(statistics.median(before[1:]), 3),
+                                  "fill_end_to_result_s": round(statistics.median(after[1:]), 3),
                                   "upload_to_preview_s": None if ready is None else round(ready, 1), "via": args.via}))
             browser.close()
     finally:
