@@ -65,6 +65,11 @@ def preview_of(photo: np.ndarray) -> np.ndarray:
     return cv2.resize(photo, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
 
 
+def full_photo(background: np.ndarray, working: Working | None) -> np.ndarray:
+    """The photo behind what the editor shows: every pixel of a large one, else the background itself."""
+    return working.photo if working is not None and working.shows(background) else background
+
+
 def working_for(photo: np.ndarray) -> Working | None:
     """The photo's preview pair when it is too large to edit as it is, else None."""
     preview = preview_of(photo)
@@ -129,8 +134,7 @@ def editor_inputs(editor: dict | None, mask_file: str | None,
     if not editor or editor.get("background") is None:
         raise InpaintError("Upload or pick a photo first, then paint over what should disappear.")
     background = np.asarray(editor["background"])
-    full = working.photo if working is not None and working.shows(background) else background
-    image = load_image(full)
+    image = load_image(full_photo(background, working))
     if image.alpha is not None and bool((image.alpha == 255).all()):
         image = RGBImage(image.rgb)
     mask = load_mask(mask_file, image.shape) if mask_file else np.zeros(image.shape, dtype=bool)
@@ -199,9 +203,7 @@ def keep_editing(result: np.ndarray | None, editor: dict | None, history: list[n
     if result is None:
         return editor, history, working, "Nothing to keep yet: press **Inpaint** first."
     if editor and editor.get("background") is not None:
-        background = np.asarray(editor["background"])
-        before = working.photo if working is not None and working.shows(background) else background
-        history = (history + [before])[-MAX_UNDO:]
+        history = (history + [full_photo(np.asarray(editor["background"]), working)])[-MAX_UNDO:]
     return (editor_value(result), history, working_for(result),
             f"Editing the result ({len(history)} fill(s) can be undone).")
 
