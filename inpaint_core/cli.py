@@ -386,7 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--engine", choices=("local", "ray"), default="local",
                        help="local: this process; ray: actors on a Ray cluster (pip install 'inpaint-zoo[ray]')")
     bench.add_argument("--address", help="with --engine ray: the cluster to join (default: start a local one)")
-    bench.add_argument("--workers", type=int, help="with --engine ray: actors per method (default: the cluster's CPUs)")
+    bench.add_argument("--workers", type=int, help="with --engine ray: worker actors (default: one per CPU of the cluster)")
     bench.add_argument("--gpus-per-worker", type=float, default=0.0, help="with --engine ray: GPUs each actor asks for")
     bench.add_argument("--quiet", action="store_true")
     bench.set_defaults(func=cmd_benchmark)

@@ -58,8 +58,8 @@ class SweepWorker:
 
 
 class RayEngine:
-    """Rows computed by ``workers`` actors per method on a Ray cluster (a local one when ``address``
-    is None). ``gpus`` per actor is requested from Ray for methods that run on a GPU there."""
+    """Rows computed by ``workers`` actors (one per CPU by default) on a Ray cluster, a local one when
+    ``address`` is None; each actor asks Ray for ``gpus`` GPUs, for methods that run on one there."""
 
     def __init__(self, address: str | None = None, workers: int | None = None, gpus: float = 0.0,
                  temp_dir: str | None = None) -> None:
