@@ -115,15 +115,14 @@ def fid_scores(stores: list[FeatureStore]) -> dict[str, dict[str, float]]:
 
 def evaluate_method(method: Method, images: ImageSet, masks: str | MaskGenerator, n: int | None = None,
                     seed: int = 0, progress: bool = True, label: str | None = None,
-                    skip: set[int] | None = None, samples: int = 1, metrics: tuple[str, ...] = (),
+                    indices: list[int] | None = None, samples: int = 1, metrics: tuple[str, ...] = (),
                     features: FeatureStore | None = None) -> Iterator[dict[str, Any]]:
-    """Yield one row per image; the first image is run once untimed as warm-up. A stochastic method
-    with ``samples`` > 1 draws that many fills per image: its row scores the most likely one, adds
-    :data:`SAMPLE_COLUMNS`, and ``ms`` is the time of all of them. ``metrics`` adds LPIPS columns;
+    """Yield one row per image (``indices``, or the first ``n``); the first is run once untimed as
+    warm-up. A stochastic method with ``samples`` > 1 draws that many fills per image: its row scores
+    the most likely one, adds :data:`SAMPLE_COLUMNS`, and ``ms`` is the time of all of them. ``metrics`` adds LPIPS columns;
     with ``features``, the fill's (and the original's) Inception features go there for FID."""
     gen = make_mask_generator(masks) if isinstance(masks, str) else masks
-    count = len(images) if n is None else min(n, len(images))
-    todo = [i for i in range(count) if not skip or i not in skip]
+    todo = list(range(len(images) if n is None else min(n, len(images)))) if indices is None else indices
     if todo:
         warm_up(method, images, gen, todo[0], seed)
     for i in tqdm(todo, desc=label or method.name, disable=not progress, leave=False):
@@ -314,12 +313,10 @@ class LocalEngine:
 
     def rows(self, spec: BenchmarkSpec, images: ImageSet, gen: MaskGenerator, todo: dict[str, list[int]],
              features: FeatureStore | None, progress: bool) -> Iterator[dict[str, Any]]:
-        count = len(images) if spec.n is None else min(spec.n, len(images))
         for label, indices in todo.items():
-            method = method_from_label(label)
-            skip = set(range(count)) - set(indices)
-            yield from evaluate_method(method, images, gen, spec.n, spec.seed, progress, label, skip,
-                                       samples=spec.samples, metrics=spec.metrics, features=features)
+            yield from evaluate_method(method_from_label(label), images, gen, seed=spec.seed, progress=progress,
+                                       label=label, indices=indices, samples=spec.samples, metrics=spec.metrics,
+                                       features=features)
 
 
 def run_benchmark(spec: BenchmarkSpec, out: str | Path, progress: bool = True,
