@@ -97,16 +97,14 @@ class RayEngine:
         actors = [actor_class.remote(spec) for _ in range(min(count, len(work)))]
         # a method's rows go round the workers in turn (each worker's calls run in order): every worker
         # loads each method once, and the methods run one after another over the whole cluster
-        pending = {actors[k % len(actors)].row.remote(label, index): (label, index) for k, (label, index) in enumerate(work)}
+        pending = [actors[k % len(actors)].row.remote(label, index) for k, (label, index) in enumerate(work)]
         try:
             self.pids = ray.get([a.pid.remote() for a in actors])
             bar = tqdm(total=len(work), desc="ray sweep", disable=not progress, leave=False)
             while pending:
-                ready, _ = ray.wait(list(pending), num_returns=1)
-                for ref in ready:
-                    pending.pop(ref)
-                    yield ray.get(ref)
-                    bar.update()
+                (ready,), pending = ray.wait(pending, num_returns=1)
+                yield ray.get(ready)
+                bar.update()
             bar.close()
         finally:
             for actor in actors:
