@@ -9,6 +9,8 @@ whose fields are the only keys ``--set`` and a ``recipe.json`` may hold. The tra
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
@@ -22,6 +24,17 @@ if TYPE_CHECKING:  # training only: the recipe modules import Accelerate lazily 
     from accelerate import Accelerator
 
     from ..learned import TorchMethod
+
+
+@contextmanager
+def frozen(net: nn.Module, accelerator: Accelerator) -> Iterator[nn.Module]:
+    """``net`` without DDP and without gradients of its own, for a critic scoring a generator's output:
+    the generator's gradients flow through it, and DDP never waits for critic gradients that do not come."""
+    plain = accelerator.unwrap_model(net).requires_grad_(False)
+    try:
+        yield plain
+    finally:
+        plain.requires_grad_(True)
 
 
 class Recipe(BaseModel):
@@ -130,9 +143,8 @@ class SGDRecipe(Recipe):
     def train_step(self, nets: dict[str, nn.Module], opts: dict[str, torch.optim.Optimizer], images: torch.Tensor,
                    masks: torch.Tensor, step: int, accelerator: Accelerator) -> dict[str, torch.Tensor]:
         """One optimisation step on this process's share of a batch. Gradients go through
-        ``accelerator.backward`` (mixed precision, DDP); a GAN step that needs a network's output without
-        its gradients calls ``accelerator.unwrap_model(net)``, so DDP never waits for gradients that do not
-        come. The logs are detached tensors ("loss" at least): the trainer reads them once per step."""
+        ``accelerator.backward`` (mixed precision, DDP); a GAN step scores with its critic through
+        :func:`frozen`. The logs are detached tensors ("loss" at least): the trainer reads them once a step."""
         net, opt = nets[self.inference_network], opts[self.inference_network]
         loss = self.training_loss(net, images, masks)
         opt.zero_grad(set_to_none=True)

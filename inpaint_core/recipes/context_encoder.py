@@ -13,7 +13,7 @@ from torch import nn
 from ..methods.context_encoder import centre_hole_mask, centre_slice
 from ..methods.wgan_context_encoder import HOLE, INNER, OUT, SIZE, paste_hole
 from . import register_recipe
-from .base import SGDRecipe
+from .base import SGDRecipe, frozen
 from .data import OnCifar10
 
 
@@ -120,9 +120,8 @@ class WGANContextEncoderRecipe(OnCifar10, SGDRecipe):
             opts["critic"].zero_grad(set_to_none=True)
             accelerator.backward(c_loss)
             opts["critic"].step()
-        frozen = accelerator.unwrap_model(critic).requires_grad_(False)
-        adversarial = -frozen(fake).mean()
-        frozen.requires_grad_(True)
+        with frozen(critic, accelerator) as scorer:
+            adversarial = -scorer(fake).mean()
         rec = overlap_loss(pred, images[..., s, s], self.overlap_weight)
         loss = rec + self.adversarial_weight * adversarial
         opts[self.inference_network].zero_grad(set_to_none=True)

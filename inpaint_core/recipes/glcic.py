@@ -11,7 +11,7 @@ from pydantic import Field
 from torch import nn
 
 from . import register_recipe
-from .base import SGDRecipe
+from .base import SGDRecipe, frozen
 from .data import OnCifar10
 
 
@@ -118,9 +118,8 @@ class GLCICRecipe(OnCifar10, SGDRecipe):
         logs["d_loss"] = d_loss.detach()
 
         if current == "joint":
-            frozen = accelerator.unwrap_model(disc).requires_grad_(False)
-            adversarial = 0.5 * ((frozen(fake, crop_boxes(fake, boxes, side)) - 1) ** 2).mean()
-            frozen.requires_grad_(True)
+            with frozen(disc, accelerator) as scorer:
+                adversarial = 0.5 * ((scorer(fake, crop_boxes(fake, boxes, side)) - 1) ** 2).mean()
             g_loss = mse + self.alpha * adversarial
             opts[self.inference_network].zero_grad(set_to_none=True)
             accelerator.backward(g_loss)

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from ..losses import PatchDiscriminator, discriminator_loss, feature_losses, generator_adversarial, vgg_features
 from . import register_recipe
-from .base import SGDRecipe
+from .base import SGDRecipe, frozen
 from .data import QUICKDRAW, OnPhotos
 from .glcic import hole_mse
 
@@ -62,9 +62,8 @@ class LaMaRecipe(OnPhotos, SGDRecipe):
         composite = images * valid + pred * masks
         adversarial = step >= self.adversarial_from
         if adversarial:
-            frozen = accelerator.unwrap_model(disc).requires_grad_(False)
-            g_adv = generator_adversarial(frozen, composite, masks)
-            frozen.requires_grad_(True)
+            with frozen(disc, accelerator) as scorer:
+                g_adv = generator_adversarial(scorer, composite, masks)
             loss = loss + self.adversarial_weight * g_adv
             logs["g_adversarial"] = g_adv.detach()
         opts[self.inference_network].zero_grad(set_to_none=True)
