@@ -61,7 +61,7 @@ def method_choices(include_research: bool = True) -> list[MethodChoice]:
         if not cls.capabilities.needs_checkpoint:
             choices.append(MethodChoice(cls.name, cls.name, cls.name, None, "photos", cls.description))
             continue
-        for entry in (e for e in entries if e.method == cls.name):
+        for entry in (e for e in entries if e.method == cls.checkpoint_family()):
             reason = _unavailable(cls, entry)
             if reason:
                 log.info("%s@%s left out of the picker: %s", cls.name, entry.id, reason)

@@ -99,7 +99,7 @@ def cmd_methods(args: argparse.Namespace) -> int:
     print("-" * len(header))
     for cls in list_methods():
         caps = cls.capabilities
-        entries = [e for e in catalog if e.method == cls.name]
+        entries = [e for e in catalog if e.method == cls.checkpoint_family()]
         ids = ", ".join(f"{e.id} ({e.domain or 'photos'})" for e in entries) or ("-" if not caps.needs_checkpoint else "none")
         # a fixed-size method's size is its checkpoint's (the Matrix Normal has 64 and 1024 px ones)
         sizes = sorted({e.resolution for e in entries}) if caps.native_size and entries else []
@@ -176,10 +176,13 @@ def bucket_markdown(buckets) -> str:
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from .leaderboard import DEFAULT_METHODS, run_protocol
+    from .leaderboard import DEFAULT_METHODS, merge_protocol, run_protocol
 
-    methods = [m.strip() for m in args.methods.split(",") if m.strip()] if args.methods else list(DEFAULT_METHODS)
-    run_protocol(args.datasets, args.out_dir, methods, args.n, progress=not args.quiet, record=args.record)
+    if args.merge:
+        merge_protocol(args.out_dir, args.merge, record=args.record)
+    else:
+        methods = [m.strip() for m in args.methods.split(",") if m.strip()] if args.methods else list(DEFAULT_METHODS)
+        run_protocol(args.datasets, args.out_dir, methods, args.n, progress=not args.quiet, record=args.record)
     print((Path(args.out_dir) / "leaderboard.md").read_text())
     return 0
 
@@ -398,6 +401,9 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--methods", help="comma-separated labels (default: every method that runs on photos)")
     board.add_argument("--n", type=int, help="first N validation photos only (default: all 100)")
     board.add_argument("--out-dir", default="docs/results/photo")
+    board.add_argument("--merge", metavar="DIR",
+                       help="add the methods of another run of the protocol (its --out-dir) to this leaderboard, "
+                            "replacing their rows, without measuring anything")
     board.add_argument("--record", action="store_true",
                        help="put each zoo checkpoint's figures on its model card and catalog entry")
     board.add_argument("--quiet", action="store_true")

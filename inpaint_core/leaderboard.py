@@ -13,12 +13,14 @@ from __future__ import annotations
 import json
 import os
 import shlex
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .benchmark import BenchmarkSpec, FeatureStore, by_bucket, fid_scores, run_benchmark, write_text_atomic
+from .benchmark import (BenchmarkSpec, FeatureStore, by_bucket, fid_path, fid_scores, read_fid, read_results, read_spec,
+                        run_benchmark, spec_path, write_atomic, write_text_atomic)
 from .checkpoints import update_meta, write_card
 from .errors import InpaintError
 from .zoo import find_entry, load_catalog, refresh_hashes, save_catalog, zoo_dir
@@ -35,7 +37,7 @@ COLUMNS = ("lpips", "mse_hole_01", "l1_hole_01", "psnr_full_db", "ssim_full", "m
 #: hole window to 1024 px and takes 8-30 s a photo here (an hour and a half for the protocol); rank it
 #: with ``--methods mle-matrix-normal@mn-sunhays-1024``.
 DEFAULT_METHODS = ("patchmatch", "telea", "navier-stokes", "biharmonic", "mean-colour", "lama@lama-photo-256",
-                   "glcic@glcic-bsds500-64",
+                   "lama-patchmatch@lama-photo-256", "glcic@glcic-bsds500-64",
                    "glcic@glcic-cifar10-32", "pconv@pconv-celeba-64", "pconv@pconv-cifar10-32",
                    "sim-k@sim0-celeba-64", "sim-k@sim0-cifar10-32")
 SUMMARY = "leaderboard.json"
@@ -57,10 +59,55 @@ def run_protocol(root: str | Path, out_dir: str | Path, methods: list[str], n: i
         df = run_benchmark(spec, out_dir / f"{part}.csv", progress=progress)
         frames.append(df[df["method"].isin(methods)].assign(part=part))  # a file may hold other methods too
     stores = [FeatureStore(out_dir / f"{part}.csv.features.npz") for part in PARTS]
-    chosen = "" if tuple(methods) == DEFAULT_METHODS else " --methods " + shlex.quote(",".join(methods))
-    command = f"inpaint leaderboard --datasets {root}{chosen}" + (f" --n {n}" if n else "") + f" --out-dir {out_dir}"
+    command = protocol_command(root, methods, n, out_dir)
     fid = {label: score for label, score in fid_scores(stores).items() if label in methods}
     summary = summarize_protocol(pd.concat(frames, ignore_index=True), fid, command)
+    write_text_atomic(out_dir / SUMMARY, json.dumps(summary, indent=2) + "\n")
+    write_text_atomic(out_dir / "leaderboard.md", leaderboard_markdown(summary))
+    if record:
+        record_in_zoo(summary)
+    return summary
+
+
+def protocol_command(root: str | Path, methods: list[str], n: int | None, out_dir: str | Path) -> str:
+    """The command that reruns a leaderboard (the default methods go unnamed)."""
+    chosen = "" if set(methods) == set(DEFAULT_METHODS) else " --methods " + shlex.quote(",".join(methods))
+    return f"inpaint leaderboard --datasets {root}{chosen}" + (f" --n {n}" if n else "") + f" --out-dir {out_dir}"
+
+
+def merge_protocol(out_dir: str | Path, other_dir: str | Path, record: bool = False) -> dict:
+    """Add the methods of another run of this protocol (``inpaint leaderboard --methods X --out-dir D``)
+    to the leaderboard in ``out_dir``, replacing their rows there, and rewrite its summary.
+
+    The FID features of a leaderboard are not committed (tens of MB), so a rerun of the committed one
+    would measure every method again; a new checkpoint is ranked by measuring it alone and merging.
+    Each method keeps the FID of the run that measured it."""
+    out_dir, other_dir = Path(out_dir), Path(other_dir)
+    target, source = read_leaderboard(out_dir / SUMMARY), read_leaderboard(other_dir / SUMMARY)
+    if target is None or source is None:
+        missing = out_dir if target is None else other_dir
+        raise InpaintError(f"{missing} has no {SUMMARY}: run `inpaint leaderboard --out-dir {missing}` first.")
+    added = [r["method"] for r in source["methods"]]
+    frames = []
+    for part in PARTS:
+        theirs, ours = read_spec(other_dir / f"{part}.csv"), read_spec(out_dir / f"{part}.csv")
+        if replace(theirs, methods=[]) != replace(ours, methods=[]):
+            raise InpaintError(f"{other_dir / part}.csv was measured on another protocol than {out_dir}: "
+                               "rerun it with the same --datasets and --n.")
+        rows = pd.concat([(df := read_results(out_dir / f"{part}.csv"))[~df["method"].isin(added)],
+                          read_results(other_dir / f"{part}.csv")], ignore_index=True)
+        write_atomic(rows, out_dir / f"{part}.csv")
+        methods = [m for m in ours.methods if m not in added] + added
+        write_text_atomic(spec_path(out_dir / f"{part}.csv"), json.dumps(
+            {**json.loads(spec_path(out_dir / f"{part}.csv").read_text()), "methods": methods}, indent=2))
+        write_text_atomic(fid_path(out_dir / f"{part}.csv"), json.dumps(
+            {**read_fid(out_dir / f"{part}.csv"), **read_fid(other_dir / f"{part}.csv")}, indent=2))
+        frames.append(rows.assign(part=part))
+    fid = {r["method"]: {"fid": r["fid"], "images": r["fid_images"]} for r in (*target["methods"], *source["methods"])}
+    methods = [r["method"] for r in target["methods"] if r["method"] not in added] + added
+    root = ours.data[: -len(DATA.format(root=""))]
+    summary = summarize_protocol(pd.concat(frames, ignore_index=True), fid,
+                                 protocol_command(root, methods, ours.n, out_dir))
     write_text_atomic(out_dir / SUMMARY, json.dumps(summary, indent=2) + "\n")
     write_text_atomic(out_dir / "leaderboard.md", leaderboard_markdown(summary))
     if record:
@@ -102,6 +149,8 @@ def record_in_zoo(summary: dict) -> list[str]:
     for rank, row in enumerate(summary["methods"], start=1):
         name, _, checkpoint = row["method"].partition("@")
         if not checkpoint or "?" in checkpoint or checkpoint not in known:
+            continue
+        if find_entry(checkpoint, entries).method != name:  # a hybrid running another method's checkpoint
             continue
         figures = {k: row[k] for k in ("lpips", "mse_hole_01", "fid", "fid_images", "ms")}
         update_meta(zoo_dir() / checkpoint, photo_leaderboard={

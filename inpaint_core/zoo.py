@@ -250,4 +250,4 @@ def load_method(name: str, checkpoint: str | Path | None = None, **options: Any)
         if checkpoint is not None:
             raise InpaintError(f"Method '{name}' takes no checkpoint.")
         return cls(**options)
-    return cls(checkpoint=resolve_checkpoint(name, checkpoint), **options)
+    return cls(checkpoint=resolve_checkpoint(cls.checkpoint_family(), checkpoint), **options)

@@ -48,3 +48,35 @@ def test_repeated_texture_is_continued_where_diffusion_smears_it():
     mse = {k: float(np.mean((v[mask].astype(float) - image[mask]) ** 2)) for k, v in fills.items()}
     assert mse["patchmatch"] < 0.5 * mse["telea"], mse  # measured: 4,399 against 13,356
     assert lpips(fills["patchmatch"], image) < lpips(fills["telea"], image)
+
+
+def test_the_hybrid_keeps_patchmatchs_texture_and_takes_the_networks_shading_inside_the_hole():
+    """Stripes (texture) under a flat structure of another brightness: deep in the hole the blend has the
+    structure's mean and the stripes' contrast; at the hole's edge it is the texture; outside, untouched."""
+    from inpaint_core.methods.lama_patchmatch import EDGE_REACH, blend_frequencies
+
+    stripes = np.where((np.arange(128) // 2) % 2 == 0, 0.7, 0.3).astype(np.float32)
+    texture = np.repeat(np.repeat(stripes[None, :, None], 128, 0), 3, 2)
+    structure = texture.copy()
+    mask = np.zeros((128, 128), bool)
+    mask[24:104, 24:104] = True
+    structure[mask] = 0.2
+    out = blend_frequencies(texture, structure, mask, sigma=8.0)
+    assert np.array_equal(out[~mask], texture[~mask])
+    inner = out[24 + int(EDGE_REACH):104 - int(EDGE_REACH), 24 + int(EDGE_REACH):104 - int(EDGE_REACH), 0]
+    assert inner.mean() == pytest.approx(0.2, abs=0.02)  # the stripes' mean was 0.5
+    assert inner.std() == pytest.approx(0.2, abs=0.01)  # the stripes' contrast kept
+    edge = out[24, 40:88, 0]  # the hole's first row: PatchMatch's pixels, almost untouched
+    assert np.abs(edge - texture[24, 40:88, 0]).max() < 0.05
+
+
+def test_the_hybrid_runs_the_photo_networks_checkpoints_and_keeps_visible_pixels(photo):
+    method = load_method("lama-patchmatch")
+    assert method.checkpoint.name == "lama-photo-256"
+    mask = np.zeros(photo.shape[:2], bool)
+    mask[20:44, 30:60] = True
+    result = method.inpaint(photo, mask, seed=2)
+    assert np.array_equal(result.image[~mask], photo[~mask])
+    assert np.array_equal(method.inpaint(photo, mask, seed=2).image, result.image)
+    with pytest.raises(InpaintError, match="belongs to method 'pconv'"):
+        load_method("lama-patchmatch", "pconv-celeba-64")

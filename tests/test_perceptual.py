@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from skimage import data
 
-from inpaint_core.benchmark import BenchmarkSpec, FeatureStore, parse_metrics, read_fid, run_benchmark
+from inpaint_core.benchmark import BenchmarkSpec, FeatureStore, parse_metrics, read_fid, read_results, run_benchmark
 from inpaint_core.errors import InpaintError
 from inpaint_core.fid import frechet_distance, inception_features
 from inpaint_core.lpips import lpips, prepare
@@ -227,6 +227,36 @@ def test_photo_leaderboard_protocol_end_to_end(tmp_path):
     assert {c["bucket"] for c in summary["buckets"]["irregular"]} <= {"[0.01,0.1]", "(0.1,0.2]", "(0.2,0.3]"}
     text = (out / "leaderboard.md").read_text()
     assert "| 1 | `telea` |" in text and "LPIPS, object masks" in text
+
+
+def test_a_method_measured_alone_merges_into_a_leaderboard_as_if_measured_with_it(tmp_path, capsys):
+    """Merging a run of one method gives the summary of one run of all (FID included), measuring nothing;
+    a run of another protocol is refused."""
+    from inpaint_core.cli import main as cli
+
+    root = _fake_datasets(tmp_path / "datasets")
+
+    def board(methods: str, out: str, *extra: str) -> Path:
+        assert cli(["leaderboard", "--datasets", str(root), "--methods", methods, "--out-dir", str(tmp_path / out),
+                    "--quiet", *extra]) == 0
+        return tmp_path / out
+
+    ours, new, joint = board("mean-colour,telea", "ours"), board("biharmonic", "new"), board("telea,mean-colour,biharmonic", "joint")
+    assert cli(["leaderboard", "--merge", str(new), "--out-dir", str(ours)]) == 0
+    merged, expected = (json.loads((d / "leaderboard.json").read_text()) for d in (ours, joint))
+    assert [r["method"] for r in merged["methods"]] == [r["method"] for r in expected["methods"]]
+    for got, want in zip(merged["methods"], expected["methods"]):
+        assert {k: v for k, v in got.items() if k != "ms"} == pytest.approx({k: v for k, v in want.items() if k != "ms"})
+    cells = lambda summary: sorted(json.dumps(c, sort_keys=True) for cells in summary["buckets"].values()  # noqa: E731
+                                   for c in json.loads(json.dumps(cells), parse_float=lambda x: round(float(x), 10)))
+    assert cells(merged) == cells(expected)
+    assert merged["command"] == f"inpaint leaderboard --datasets {root} --methods telea,mean-colour,biharmonic --out-dir {ours}"
+    assert (read_results(ours / "irregular.csv")["method"] == "biharmonic").sum() == 3
+    assert json.loads((ours / "object.csv.json").read_text())["methods"] == ["mean-colour", "telea", "biharmonic"]
+    other = board("navier-stokes", "other", "--n", "2")
+    assert cli(["leaderboard", "--merge", str(other), "--out-dir", str(ours)]) == 2
+    assert "another protocol" in capsys.readouterr().err
+    assert json.loads((ours / "leaderboard.json").read_text()) == merged  # nothing written
 
 
 def test_leaderboard_figures_go_on_the_cards_and_into_the_catalog(tmp_path, monkeypatch):

@@ -176,3 +176,55 @@ def test_sim_k_retrieves_uses_references_and_keeps_visible_pixels(semi_parametri
         method.inpaint(image, mask, database=str(folder.parent / "nowhere"))
     with pytest.raises(InpaintError, match="does not use reference images"):
         load_method("pconv", "pconv-mini").inpaint(image, mask, references=[photo])
+
+
+def test_pconv_with_the_vgg_and_a_critic_trains_both_and_without_them_only_the_pixel_loss():
+    """The 128 px face recipe (``feature_model=vgg16``, ``adversarial_weight``) adds the perceptual, style
+    and adversarial terms to PConv's own loss; the 64 px reproduction's defaults keep the paper's loss alone."""
+    from inpaint_core.recipes.partial_conv import PConvRecipe
+
+    from .helpers import cpu_accelerator
+
+    torch.manual_seed(0)
+    images = torch.rand(2, 3, 32, 32)
+    masks = torch.zeros(2, 1, 32, 32)
+    masks[:, :, 8:20, 6:22] = 1
+    network = {"widths": [4, 8], "kernels": [3, 3], "partial": True}
+    full = PConvRecipe(size=32, network=network, feature_model="vgg16", perceptual_weight=2.0, style_weight=2000.0,
+                       adversarial_weight=0.02, adversarial_from=0, discriminator={"width": 4, "layers": 2})
+    nets = full.build_networks()
+    assert set(nets) == {"net", "discriminator"}
+    before = {name: [p.detach().clone() for p in net.parameters()] for name, net in nets.items()}
+    logs = full.train_step(nets, full.build_optimizers(nets), images, masks, 0, cpu_accelerator())
+    assert {"pixel", "perceptual", "style", "g_adversarial", "d_loss"} <= set(logs)
+    expected = (logs["pixel"] + 2.0 * logs["perceptual"] + 2000.0 * logs["style"] + 0.02 * logs["g_adversarial"])
+    assert float(logs["loss"]) == pytest.approx(float(expected), rel=1e-5)
+    for name, net in nets.items():
+        assert any(not torch.equal(a, b) for a, b in zip(before[name], net.parameters())), name
+
+    plain = PConvRecipe(size=32, network=network)
+    nets = plain.build_networks()
+    assert set(nets) == {"net"}
+    with torch.no_grad():
+        expected = pconv_loss(nets["net"](images, masks), images, masks)
+    logs = plain.train_step(nets, plain.build_optimizers(nets), images, masks, 0, cpu_accelerator())
+    assert set(logs) == {"pixel", "loss"} and float(logs["loss"]) == pytest.approx(float(expected), rel=1e-6)
+
+
+def test_sim_k_trains_with_the_same_terms_on_batches_that_carry_its_references():
+    from inpaint_core.recipes.partial_conv import SimKRecipe
+
+    from .helpers import cpu_accelerator
+
+    recipe = SimKRecipe(size=32, network={"widths": [4, 8], "kernels": [3, 3], "partial": False, "references": 1},
+                        feature_model="vgg16", perceptual_weight=2.0, style_weight=2000.0, adversarial_weight=0.02,
+                        adversarial_from=0, discriminator={"width": 4, "layers": 2})
+    nets = recipe.build_networks()
+    batch = torch.rand(2, 6, 32, 32)  # the images, then each one's retrieved neighbour
+    masks = torch.zeros(2, 1, 32, 32)
+    masks[:, :, 4:20, 8:24] = 1
+    logs = recipe.train_step(nets, recipe.build_optimizers(nets), batch, masks, 0, cpu_accelerator())
+    assert {"pixel", "perceptual", "style", "g_adversarial", "d_loss"} <= set(logs)
+    with torch.no_grad():
+        pred = nets["net"](batch[:, :3], masks, batch[:, 3:])
+    assert recipe.validation_loss(nets["net"], batch, masks) == pytest.approx(float(pconv_loss(pred, batch[:, :3], masks)))

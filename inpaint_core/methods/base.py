@@ -43,6 +43,13 @@ class Method:
     #: Set per checkpoint: the side at which a model trained on whole objects (aligned faces, CIFAR-10
     #: objects) saw them; the photo is resized so its short side is that size. None = native pixel scale.
     object_size: int | None = None
+    #: A method built on another method's network (a hybrid) runs that method's checkpoints.
+    checkpoints_of: ClassVar[str | None] = None
+
+    @classmethod
+    def checkpoint_family(cls) -> str:
+        """The method whose catalog entries this one loads."""
+        return cls.checkpoints_of or cls.name
 
     def __init__(self, checkpoint: Path | None = None, **defaults: Any) -> None:
         self.checkpoint = checkpoint

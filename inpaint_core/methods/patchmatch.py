@@ -19,6 +19,21 @@ from .registry import register_method
 
 _LOCK = threading.Lock()
 
+PATCH_SIZE = Option(3, "patch radius in pixels (patches of (2r+1)^2 pixels): larger follows larger structures, "
+                       "much slower", minimum=1, maximum=15)
+
+
+def patchmatch_fill(image: np.ndarray, mask: np.ndarray, seed: int, patch_size: int = 3) -> np.ndarray:
+    """PatchMatch's fill of ``mask`` (True = hole) in a float image, repeatable from ``seed``."""
+    try:
+        import patchmatch  # the wheel's native library loads on first use, not at registry import
+    except ImportError as exc:
+        raise InpaintError("PatchMatch needs the PyPatchMatch wheel: pip install pypatchmatch") from exc
+    with _LOCK:
+        patchmatch.set_random_seed(seed)
+        out = patchmatch.inpaint(to_uint8(image), mask.astype(np.uint8) * 255, patch_size=int(patch_size))
+    return to_float(out)
+
 
 @register_method
 class PatchMatch(Method):
@@ -28,16 +43,7 @@ class PatchMatch(Method):
     paper = "Barnes et al., PatchMatch: a randomized correspondence algorithm for structural image editing, 2009"
     capabilities = Capabilities(stochastic=True, needs_visible=True)
     memory_per_pixel = 120.0  # docs/limits.md
-    options = {"patch_size": Option(3, "patch radius in pixels (patches of (2r+1)^2 pixels): larger follows larger "
-                                       "structures, much slower", minimum=1, maximum=15)}
+    options = {"patch_size": PATCH_SIZE}
 
     def fill(self, image, mask, rng, patch_size=3):
-        try:
-            import patchmatch  # the wheel's native library loads on first use, not at registry import
-        except ImportError as exc:
-            raise InpaintError("PatchMatch needs the PyPatchMatch wheel: pip install pypatchmatch") from exc
-        seed = int(rng.integers(2**32))
-        with _LOCK:
-            patchmatch.set_random_seed(seed)
-            out = patchmatch.inpaint(to_uint8(image), mask.astype(np.uint8) * 255, patch_size=int(patch_size))
-        return to_float(out)
+        return patchmatch_fill(image, mask, int(rng.integers(2**32)), patch_size)

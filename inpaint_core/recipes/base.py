@@ -66,7 +66,7 @@ class Recipe(BaseModel):
         """Ranges checked here rather than on the fields: a family's recipe redeclares a field to give it
         its own default, and that would drop constraints declared with the field."""
         positive = ("size", "crops_per_image", "epochs", "max_minutes", "eval_images", "batch_size", "lr",
-                    "val_images", "max_steps")
+                    "val_images", "max_steps", "feature_scale")
         bad = [f"{k}={getattr(self, k)} (must be > 0)" for k in positive
                if getattr(self, k, None) is not None and getattr(self, k) <= 0]
         if not 0 < self.crop_min_scale <= 1:

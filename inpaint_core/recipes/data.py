@@ -3,6 +3,8 @@ copied into the project), as recipe defaults a family's recipe inherits."""
 
 from __future__ import annotations
 
+from pydantic import model_validator
+
 from .base import Recipe
 
 DATA = "../shared/datasets"
@@ -26,13 +28,18 @@ class OnFaces64(Recipe):
     """CelebA's 4,800 aligned faces, centre crop resized to 64 px (validation: the last 10% of each identity)."""
 
     data: str = f"{DATA}/celeba/faces-4800-jpg.tar.gz"
-    dataset: str = "CelebA faces (4,800 aligned; centre crop 178 -> 64 px)"
+    dataset: str = "CelebA faces (4,800 aligned; centre crop 178 -> {size} px)"
     dataset_id: str | None = "celeba"
     size: int = 64
 
+    @model_validator(mode="after")
+    def _sized(self) -> OnFaces64:
+        """The description follows ``--set size=...`` (the 128 px face models share the 64 px recipes)."""
+        self.dataset = self.dataset.replace("{size}", str(self.size))
+        return self
+
 
 class OnFaces32(OnFaces64):
-    dataset: str = "CelebA faces (4,800 aligned; centre crop 178 -> 32 px)"
     size: int = 32
 
 

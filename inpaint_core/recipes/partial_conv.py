@@ -15,12 +15,11 @@ import torch.nn.functional as F
 from pydantic import Field
 
 from ..images import to_float
-from ..losses import feature_losses
 from ..methods.sim_k import open_database, with_default_dir
 from ..retrieval import DatabaseError, build_command, load_descriptor_model
 from . import register_recipe
-from .base import SGDRecipe
 from .data import NVIDIA_MASKS, STROKE_MASKS, OnFaces64
+from .perceptual_gan import VGG16, PerceptualGANRecipe
 
 
 def pconv_loss(pred: torch.Tensor, images: torch.Tensor, masks: torch.Tensor,
@@ -49,8 +48,9 @@ def encoder_levels(encoder: torch.nn.Module):
     return lambda x: encoder.encode(x, torch.zeros_like(x[:, :1]))[1:4]
 
 
-class UNetOnFaces(OnFaces64, SGDRecipe):
-    """What the PConv and Sim-k recipes share on faces: data, masks, optimiser, loss weights, evaluation."""
+class UNetOnFaces(OnFaces64, PerceptualGANRecipe):
+    """What the PConv and Sim-k recipes share on faces: data, masks, optimiser, the paper's per-pixel
+    loss and, when asked for (the 128 px models), the perceptual, style and adversarial terms."""
 
     masks: str = STROKE_MASKS
     batch_size: int = 16
@@ -61,32 +61,35 @@ class UNetOnFaces(OnFaces64, SGDRecipe):
     val_images: int = 400
     eval_images: int = 480
     eval_masks: str = f"files:{NVIDIA_MASKS}"
+    feature_model: str | None = Field(None, description=f"what scores the perceptual and style terms: '{VGG16}' (the "
+                                                        "ImageNet VGG-16) or a zoo PConv's frozen encoder; none: no such terms")
+    feature_scale: int = Field(1, description="the perceptual and style terms see the images shrunk by this factor")
+    perceptual_weight: float = 0.05
+    style_weight: float = 120.0
+
+    def loss(self, net, images, masks):
+        """The per-pixel loss: what the validation curve tracks."""
+        pred, truth = self.generate(net, images, masks)
+        return pconv_loss(pred, truth, masks, self.hole_weight, self.tv_weight)
+
+    def pixel_loss(self, pred, images, masks):
+        return "pixel", pconv_loss(pred, images, masks, self.hole_weight, self.tv_weight)
+
+    def feature_network(self, device):
+        if not self.feature_model:
+            return None
+        if self.feature_model == VGG16:
+            return super().feature_network(device)
+        return encoder_levels(frozen_encoder(self.feature_model))
 
 
 @register_recipe
 class PConvRecipe(UNetOnFaces):
     method = "pconv"
     network: dict[str, Any] = {"widths": [32, 64, 128, 128], "kernels": [7, 5, 5, 3], "partial": True}
-    feature_model: str | None = Field(None, description="zoo PConv whose frozen encoder scores the perceptual and style terms")
-    perceptual_weight: float = 0.05
-    style_weight: float = 120.0
     reductions: str = ("4 encoder levels of 32-128 channels (paper: 8 levels of 64-512) at the data's size (64 px "
                        "faces, 32 px CIFAR-10; paper: 512 px); no batch norm; perceptual and style terms left out "
                        "(they need ImageNet VGG-16 weights)")
-
-    def loss(self, net, images, masks):
-        """The per-pixel loss: what the validation curve tracks."""
-        return pconv_loss(net(images, masks), images, masks, self.hole_weight, self.tv_weight)
-
-    def training_loss(self, net, images, masks):
-        """The per-pixel loss; with ``feature_model`` also the perceptual and style terms, computed with
-        that checkpoint's frozen encoder."""
-        pred = net(images, masks)
-        loss = pconv_loss(pred, images, masks, self.hole_weight, self.tv_weight)
-        if self.feature_model:
-            perceptual, style = feature_losses(encoder_levels(frozen_encoder(self.feature_model)), pred, images, masks)
-            loss = loss + self.perceptual_weight * perceptual + self.style_weight * style
-        return loss
 
 
 def stack_references(images: np.ndarray, pool: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
@@ -133,7 +136,6 @@ class SimKRecipe(UNetOnFaces):
         train = np.asarray(train)
         return stack_references(train, train, own), stack_references(np.asarray(val), train, held)
 
-    def loss(self, net, images, masks):
-        """PConv's per-pixel loss; channels after the first 3 of a training batch are the references."""
-        return pconv_loss(net(images[:, :3], masks, images[:, 3:]), images[:, :3], masks, self.hole_weight,
-                          self.tv_weight)
+    def generate(self, net, images, masks):
+        """Channels after the first 3 of a training batch are the references."""
+        return net(images[:, :3], masks, images[:, 3:]), images[:, :3]
