@@ -50,7 +50,8 @@ class LaMaPatchMatch(LaMa):
     capabilities = Capabilities(size_multiple=4, needs_checkpoint=True, needs_visible=True, stochastic=True)
     memory_per_pixel = LaMa.memory_per_pixel + PatchMatch.memory_per_pixel
     #: PatchMatch's time grows with the pixels it searches: a large photo's hole region is worked on at
-    #: about 640x640 (the network alone: 768x768), which keeps a 6000x4000 photo under 5 s here.
+    #: about 640x640 (the network alone: 768x768), sized to the time bar of a 6000x4000 photo
+    #: (docs/results/photo-models.md).
     max_working_pixels = 640 * 640
     options = {**LaMa.options, "patch_size": PATCH_SIZE,
                "structure_scale": Option(12.0, "detail finer than this many pixels comes from PatchMatch, coarser "
