@@ -40,7 +40,9 @@ MAX_UNDO = 10  # kept fills a session can undo: each holds a full-resolution pho
 MAX_UPLOAD = os.environ.get("INPAINT_MAX_UPLOAD", "50mb")  # Gradio refuses larger uploads before reading them
 #: A photo with a longer side is edited as a preview of this side: the browser paints, exports and shows
 #: that many pixels, while the fill and the download use every pixel of the photo (kept on the server).
-PREVIEW_SIDE = int(os.environ.get("INPAINT_PREVIEW_SIDE", "1024"))
+#: About the editor's width on screen: more is not seen, and each click exports the preview once more
+#: (docs/apps.md has the click-to-result times of both sides).
+PREVIEW_SIDE = int(os.environ.get("INPAINT_PREVIEW_SIDE", "768"))
 
 
 @dataclass
