@@ -94,8 +94,8 @@ def merge_protocol(out_dir: str | Path, other_dir: str | Path, record: bool = Fa
         if replace(theirs, methods=[]) != replace(ours, methods=[]):
             raise InpaintError(f"{other_dir / part}.csv was measured on another protocol than {out_dir}: "
                                "rerun it with the same --datasets and --n.")
-        rows = pd.concat([(df := read_results(out_dir / f"{part}.csv"))[~df["method"].isin(added)],
-                          read_results(other_dir / f"{part}.csv")], ignore_index=True)
+        kept = read_results(out_dir / f"{part}.csv")
+        rows = pd.concat([kept[~kept["method"].isin(added)], read_results(other_dir / f"{part}.csv")], ignore_index=True)
         write_atomic(rows, out_dir / f"{part}.csv")
         methods = [m for m in ours.methods if m not in added] + added
         write_text_atomic(spec_path(out_dir / f"{part}.csv"), json.dumps(

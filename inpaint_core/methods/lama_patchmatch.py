@@ -11,10 +11,12 @@ network's fill: the texture is copied, its colour and light are predicted. This 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 
-from ..types import Capabilities, Option
+from ..types import Option
 from .lama import LaMa
 from .patchmatch import PATCH_SIZE, PatchMatch, patchmatch_fill
 from .registry import register_method
@@ -47,7 +49,7 @@ class LaMaPatchMatch(LaMa):
     description = ("PatchMatch's copied texture laid over the photo network's fill: real texture, with the colour "
                    "and shading the network predicts.")
     paper = f"{LaMa.paper}; {PatchMatch.paper}"
-    capabilities = Capabilities(size_multiple=4, needs_checkpoint=True, needs_visible=True, stochastic=True)
+    capabilities = replace(LaMa.capabilities, stochastic=True)  # PatchMatch's search is random
     memory_per_pixel = LaMa.memory_per_pixel + PatchMatch.memory_per_pixel
     #: PatchMatch's time grows with the pixels it searches: a large photo's hole region is worked on at
     #: about 640x640 (the network alone: 768x768), sized to the time bar of a 6000x4000 photo

@@ -70,7 +70,7 @@ class UNetOnFaces(OnFaces64, PerceptualGANRecipe):
     def loss(self, net, images, masks):
         """The per-pixel loss: what the validation curve tracks."""
         pred, truth = self.generate(net, images, masks)
-        return pconv_loss(pred, truth, masks, self.hole_weight, self.tv_weight)
+        return self.pixel_loss(pred, truth, masks)[1]
 
     def pixel_loss(self, pred, images, masks):
         return "pixel", pconv_loss(pred, images, masks, self.hole_weight, self.tv_weight)

@@ -26,8 +26,8 @@ class PerceptualGANRecipe(SGDRecipe):
     """A generator step on pixel + perceptual + style (+ adversarial) terms, then a critic step.
 
     The feature terms may run on shrunk images (``feature_scale=2``: 4x cheaper, and the VGG's receptive
-    field covers twice the image). The critic starts ``adversarial_from - 100`` steps in, so that it has learned something by
-    the time the generator listens to it; ``adversarial_weight=0`` trains no critic at all."""
+    field covers twice the image). The critic starts ``adversarial_from - 100`` steps in, so that it has
+    learned something by the time the generator listens to it; ``adversarial_weight=0`` trains no critic."""
 
     #: A network whose output outside the hole is its input has only the composite to be judged on.
     composite_only: ClassVar[bool] = False
@@ -36,7 +36,8 @@ class PerceptualGANRecipe(SGDRecipe):
     perceptual_weight: float = 0.0
     style_weight: float = 0.0
     adversarial_weight: float = Field(0.0, description="weight of the PatchGAN term; 0: no critic")
-    adversarial_from: int = Field(300, description="step from which the GAN term is used (its critic warms up 100 steps before)")
+    adversarial_from: int = Field(300, description="step from which the GAN term is used (its critic warms up 100 "
+                                                   "steps before)")
     lr_discriminator: float = 2e-4
     discriminator: dict[str, Any] = {"width": 32, "layers": 3}
 
