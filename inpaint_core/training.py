@@ -275,7 +275,11 @@ class Trainer:
         budget = 60 * r.max_minutes if r.max_minutes else float("inf")
         started = time.perf_counter() - state["seconds"]
         last_save = time.perf_counter()
-        out_of_time = False
+        # a resume whose budget is already spent publishes the state as it is, without another step
+        out_of_time = state["seconds"] > budget or state["step"] >= (r.max_steps or float("inf"))
+        devices = state.setdefault("devices", [])  # a run continued elsewhere (on a GPU) says so on its card
+        if not out_of_time and self._device_note() not in devices:
+            devices.append(self._device_note())
         per_epoch = len(train) // bs
         with open(log_path, "a", newline="") if main_process else contextlib.nullcontext() as log_file:
             writer = csv.writer(log_file) if main_process else None
@@ -376,7 +380,7 @@ class Trainer:
         r = self.recipe
         r.command = retrain_command(r, self.out.name)
         training = {"minutes": round(state["seconds"] / 60, 1), "steps": state["step"], "epochs": state["epoch"],
-                    "device": self._device_note()}
+                    "device": ", then ".join(state.get("devices") or [self._device_note()])}
         publish(self.cls, net, self.out, r, {"training": training, **r.card_meta()}, state["best_val"])
         return self.out
 

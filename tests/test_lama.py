@@ -111,3 +111,18 @@ def test_the_vgg_of_the_losses_moves_without_moving_the_lpips_metric():
 
     vgg_features(3, "meta")
     assert all(p.device.type == "cpu" for p in lpips_network("vgg").parameters())
+
+
+def test_a_training_step_runs_under_bf16_autocast_as_on_a_gpu(batch):
+    """A GPU trains with bf16 autocast; the Fourier unit's spectrum must stay in float32 (complex
+    numbers have no bf16). CPU autocast takes the same path, so a GPU-only failure shows here."""
+    images, masks = batch
+    nets = TINY.build_networks()
+    opts = TINY.build_optimizers(nets)
+    with torch.autocast("cpu", dtype=torch.bfloat16):  # what Accelerate's mixed_precision="bf16" wraps
+        logs = TINY.train_step(nets, opts, images, masks, 1, cpu_accelerator())
+    assert all(torch.isfinite(v) for v in logs.values())
+    torch.nn.init.normal_(nets["net"].merge_full[-1].weight, std=0.1)  # a residual that is not zero
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        out = nets["net"](images, masks)
+    assert out.dtype == torch.float32 and float((out - telea_prefill(images, masks)).abs().max()) > 0

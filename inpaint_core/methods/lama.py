@@ -15,6 +15,10 @@ terms of its recipe (:mod:`inpaint_core.recipes.lama`) add the texture that a di
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+
 import cv2
 import numpy as np
 import torch
@@ -23,6 +27,7 @@ from torch import nn
 
 from ..learned import TorchMethod
 from ..tensors import to_image, to_tensor
+from ..threads import env_threads
 from ..tiling import MIRROR, complete
 from .base import Capabilities
 from .registry import register_method
@@ -30,11 +35,23 @@ from .registry import register_method
 BLOCKS = ("ffc", "dilated")
 
 
+@lru_cache(maxsize=1)
+def _prefill_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=env_threads() or os.cpu_count() or 1, thread_name_prefix="telea")
+
+
 def telea_prefill(images: torch.Tensor, masks: torch.Tensor, radius: int = 3) -> torch.Tensor:
-    """OpenCV's Telea fill of each image's hole (images Bx3xHxW in [0, 1], masks Bx1xHxW, 1 = hole)."""
+    """OpenCV's Telea fill of each image's hole (images Bx3xHxW in [0, 1], masks Bx1xHxW, 1 = hole).
+
+    A batch is filled on all cores at once (``cv2.inpaint`` releases the GIL): in training on a GPU
+    these CPU fills, not the network, would otherwise set the pace."""
     arr = (images.detach().float().clamp(0, 1) * 255 + 0.5).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
     holes = (masks.detach()[:, 0] > 0.5).to(torch.uint8).cpu().numpy()
-    filled = np.stack([cv2.inpaint(a, h, radius, cv2.INPAINT_TELEA) if h.any() else a for a, h in zip(arr, holes)])
+
+    def one(a: np.ndarray, h: np.ndarray) -> np.ndarray:
+        return cv2.inpaint(a, h, radius, cv2.INPAINT_TELEA) if h.any() else a
+
+    filled = np.stack(list(_prefill_pool().map(one, arr, holes)))
     out = torch.from_numpy(filled).to(images.device).permute(0, 3, 1, 2).to(images.dtype) / 255
     return images * (1 - masks) + out * masks
 
@@ -50,7 +67,8 @@ class FourierUnit(nn.Module):
         height, width = x.shape[-2:]
         spectrum = torch.fft.rfft2(x.float(), norm="ortho")
         mixed = self.conv(torch.cat([spectrum.real, spectrum.imag], 1))
-        real, imag = mixed.chunk(2, 1)
+        real, imag = mixed.float().chunk(2, 1)  # under bf16 autocast the convolution's output is bf16,
+        # and complex numbers exist only in float32/64
         return torch.fft.irfft2(torch.complex(real, imag), s=(height, width), norm="ortho").to(x.dtype)
 
 
