@@ -1,12 +1,12 @@
 """Click-to-result time of the Gradio app in headless Chromium, with the server's own fill time beside it.
 
 Serves the app on 127.0.0.1, opens it in Debian's chromium through Playwright, uploads a photo of each
-requested size (scikit-image's astronaut, resized), paints one stroke, picks the method, and times
-from the click on Inpaint until the page shows the status of the new result; the server time is the
-``seconds`` the library reported for that fill. A photo larger than the app's preview side is edited
-as a preview: the time from choosing the file until the page says so is reported too. Medians of ``--repeat`` clicks (the first, which warms
-the method up, is dropped). Nothing leaves the machine.
-Usage: ``python benchmarks/app_latency.py [--sizes 512x512,6000x4000] [--method telea] [--repeat 3] [--via open|editor]``.
+requested size (scikit-image's astronaut, resized) with the Open photo button, paints one stroke,
+picks the method, and times from the click on Inpaint until the page shows the status of the new
+result; the server time is the ``seconds`` the library reported for that fill. The time from choosing
+the file until the painter shows the photo (a large one as its preview) is reported too. Medians of
+``--repeat`` clicks (the first, which warms the method up, is dropped). Nothing leaves the machine.
+Usage: ``python benchmarks/app_latency.py [--sizes 512x512,6000x4000] [--method telea] [--repeat 3] [--hole large]``.
 """
 
 from __future__ import annotations
@@ -27,10 +27,15 @@ BROWSER_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-qu
                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def paint(page, dx: float, dy: float, length: int = 20) -> None:
-    """One brush stroke on the editor's canvas, starting ``dx``, ``dy`` px from its centre."""
-    page.locator("#editor button[aria-label='Brush']").first.click(no_wait_after=True, timeout=120000)
-    box = page.locator("#editor canvas").first.bounding_box()
+def paint(page, dx: float, dy: float, length: int = 20, brush: int | None = None) -> None:
+    """One brush stroke on the painter, starting ``dx``, ``dy`` px from its centre (once it shows a photo);
+    ``brush``: its diameter in % of the photo's width (the painter's slider)."""
+    page.wait_for_selector("#painter .stage.loaded", timeout=120000)
+    if brush is not None:
+        page.locator("#painter .brush").fill(str(brush))
+    canvas = page.locator("#painter canvas").first
+    canvas.scroll_into_view_if_needed()  # the page scrolls to a result: mouse events need the canvas on screen
+    box = canvas.bounding_box()
     x, y = box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy
     page.mouse.move(x, y)
     page.mouse.down()
@@ -42,8 +47,8 @@ def paint(page, dx: float, dy: float, length: int = 20) -> None:
 def press_inpaint(page, calls: list, timeout: float = 300) -> tuple[float, float, float]:
     """Click Inpaint and wait until the server handled the request and the page shows the status it
     returned (the server's own time in ms is part of it); returns the seconds from the click to the
-    result, from the click until the fill started on the server (the page exporting and sending the
-    editor, Gradio decoding it), and from the end of the fill to the result on the page."""
+    result, from the click until the fill started on the server (the page sending the strokes, the
+    server drawing the mask), and from the end of the fill to the result on the page."""
     before = len(calls)
     start = time.perf_counter()
     page.locator("#run").click(no_wait_after=True)
@@ -66,9 +71,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="512x512,6000x4000")
     parser.add_argument("--method", default="telea")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--via", choices=("open", "editor"), default="open",
-                        help="load each photo with the Open photo button (the file as it is) or by dropping it into "
-                             "the editor (the browser draws and re-encodes every pixel first)")
+    parser.add_argument("--hole", choices=("stroke", "large"), default="stroke",
+                        help="one thin stroke, or a wide one covering about a tenth of the photo")
     args = parser.parse_args()
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from PIL import Image
@@ -86,7 +90,9 @@ def main() -> None:
         if "**: " not in out[1]:  # no fill (an empty mask, an error): the message is what the page shows
             raise RuntimeError(f"no fill: {out[1]}")
         ms = out[1].split("**: ")[1].split(" ms")[0]
-        calls.append({"server_s": float(ms) / 1000, "shown": f"{ms} ms", "entered": entered, "left": time.perf_counter()})
+        hole = float(k["inputs"][1].mean()) if k.get("inputs") else float("nan")
+        calls.append({"server_s": float(ms) / 1000, "shown": f"{ms} ms", "entered": entered, "left": time.perf_counter(),
+                      "hole": hole})
         return out
 
     app.run_inpaint = timed
@@ -108,21 +114,17 @@ def main() -> None:
                 path = folder / f"photo-{size}.png"
                 Image.fromarray(data.astronaut()).resize((width, height)).save(path)
                 start = time.perf_counter()
-                if args.via == "open":
-                    with page.expect_file_chooser() as chooser:
-                        page.locator("#open-photo").click()
-                    chooser.value.set_files(str(path))
+                with page.expect_file_chooser() as chooser:
+                    page.locator("#open-photo").click()
+                chooser.value.set_files(str(path))
+                page.wait_for_function("['preview', 'Opened'].some(w => document.querySelector('#status').innerText"
+                                       ".includes(w))", timeout=300000, polling=100)  # the server has the photo
+                page.wait_for_selector("#painter .stage.loaded", timeout=120000)  # and the page shows it
+                ready = time.perf_counter() - start
+                if args.hole == "large":
+                    paint(page, -150, -60, 75, brush=12)
                 else:
-                    page.locator("#editor input[type=file]").first.set_input_files(str(path))
-                if max(width, height) > app.PREVIEW_SIDE:  # the server swaps in the preview, and says so
-                    page.wait_for_function("document.querySelector('#status').innerText.includes('preview')",
-                                           timeout=300000, polling=100)
-                    ready = time.perf_counter() - start
-                    page.wait_for_timeout(1500)  # the canvas draws the preview
-                else:
-                    page.wait_for_timeout(3000)  # the canvas decodes the photo
-                    ready = None
-                paint(page, -40, 0)
+                    paint(page, -40, 0)
                 clicks, server, before, after = [], [], [], []
                 for _ in range(args.repeat + 1):
                     total, to_server, from_server = press_inpaint(page, calls)
@@ -134,7 +136,7 @@ def main() -> None:
                                   "server_s": round(statistics.median(server[1:]), 3), "clicks": len(clicks) - 1,
                                   "click_to_fill_start_s": round(statistics.median(before[1:]), 3),
                                   "fill_end_to_result_s": round(statistics.median(after[1:]), 3),
-                                  "upload_to_preview_s": None if ready is None else round(ready, 1), "via": args.via}))
+                                  "open_to_paintable_s": round(ready, 2), "hole_percent": round(100 * calls[-1]["hole"], 1)}))
             browser.close()
     finally:
         demo.close()

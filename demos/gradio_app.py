@@ -34,14 +34,18 @@ from inpaint_core.images import RGBImage
 from inpaint_core.leaderboard import ranked_methods
 from inpaint_core.methods import Method, Option, get_method_class, list_methods
 
+from .painter import CSS as PAINTER_CSS
+from .painter import HTML as PAINTER_HTML
+from .painter import JS as PAINTER_JS
+from .painter import OPEN_ID, PAINTER_ID, STROKES_ID, painter_value, strokes_mask
+
 log = logging.getLogger("inpaint_zoo.app")
 MAX_SAMPLES = 16
 MAX_UNDO = 10  # kept fills a session can undo: each holds a full-resolution photo in the server's memory
 MAX_UPLOAD = os.environ.get("INPAINT_MAX_UPLOAD", "50mb")  # Gradio refuses larger uploads before reading them
-#: A photo with a longer side is edited as a preview of this side: the browser paints, exports and shows
-#: that many pixels, while the fill and the download use every pixel of the photo (kept on the server).
-#: About the editor's width on screen: more is not seen, and each click exports the preview once more
-#: (docs/apps.md has the click-to-result times of both sides).
+#: A photo with a longer side is edited as a preview of this side: the painter shows that many pixels
+#: (about its width on the page: more would not be seen, only sent), while the fill and the download
+#: use every pixel of the photo (kept on the server).
 PREVIEW_SIDE = int(os.environ.get("INPAINT_PREVIEW_SIDE", "768"))
 
 
@@ -53,7 +57,7 @@ class Working:
     preview: np.ndarray
 
     def shows(self, background: np.ndarray | None) -> bool:
-        """Whether the editor still shows this preview (not another photo picked since)."""
+        """Whether the painter still shows this preview (not another photo opened since)."""
         return (background is not None and background.shape[:2] == self.preview.shape[:2]
                 and float(np.abs(background[..., :3].astype(np.int16) - self.preview[..., :3]).mean()) < 2.0)
 
@@ -68,7 +72,7 @@ def preview_of(photo: np.ndarray) -> np.ndarray:
 
 
 def full_photo(background: np.ndarray, working: Working | None) -> np.ndarray:
-    """The photo behind what the editor shows: every pixel of a large one, else the background itself."""
+    """The photo behind what the painter shows: every pixel of a large one, else the background itself."""
     return working.photo if working is not None and working.shows(background) else background
 
 
@@ -129,10 +133,10 @@ def control_update(cls: type[Method], name: str) -> dict[str, Any]:
 
 def editor_inputs(editor: dict | None, mask_file: str | None,
                   working: Working | None = None) -> tuple[RGBImage, np.ndarray]:
-    """Image and hole from the editor: its background, and the union of the painted strokes and the
-    uploaded mask (either may be missing). While the editor shows a large photo's preview (``working``),
-    the image is the full photo and the strokes are scaled up to it. The editor works in RGBA; an alpha
-    that hides nothing is dropped, so an RGB photo comes back RGB."""
+    """Image and hole from an editor value (the photo shown and the painted layers): the union of the
+    strokes and the uploaded mask (either may be missing). While a large photo's preview is shown
+    (``working``), the image is the full photo and the strokes are scaled up to it. An alpha that hides
+    nothing is dropped, so an RGB photo comes back RGB."""
     if not editor or editor.get("background") is None:
         raise InpaintError("Upload or pick a photo first, then paint over what should disappear.")
     background = np.asarray(editor["background"])
@@ -149,28 +153,27 @@ def editor_inputs(editor: dict | None, mask_file: str | None,
     return image, mask
 
 
+def editor_of(shown: np.ndarray | None, strokes: str | None) -> dict[str, Any] | None:
+    """The photo the painter shows and its strokes, as the editor value the handlers take (the strokes
+    become the painted layer's alpha)."""
+    if shown is None:
+        return None
+    shown = np.asarray(shown)
+    layer = np.zeros(shown.shape[:2] + (4,), np.uint8)
+    layer[strokes_mask(strokes, shown.shape[:2])] = (255, 0, 255, 255)
+    return {"background": shown, "layers": [layer], "composite": shown}
+
+
 def editor_value(photo: np.ndarray) -> dict[str, Any]:
-    """The editor showing ``photo`` (its preview, for a large one) with nothing painted on it."""
+    """The editor value showing ``photo`` (its preview, for a large one) with nothing painted on it."""
     shown = preview_of(photo)
     return {"background": shown, "layers": [], "composite": shown}
 
 
-def on_upload(editor: dict | None):
-    """A photo dropped into the editor: a large one is edited as its preview. Returns (editor value or
-    no change, working state, message)."""
-    import gradio as gr
-
-    if not editor or editor.get("background") is None:
-        return gr.update(), None, ""
-    photo = np.asarray(editor["background"])
-    working = working_for(photo)
-    return (gr.update(), None, "") if working is None else (editor_value(photo), working, _preview_note(working))
-
-
 def open_photo(path: str | None):
-    """The "Open photo" button: the file goes to the server as it is (the editor would first draw and
-    re-encode every pixel in the browser), and the editor gets the photo, or its preview. Returns
-    (editor value, working state, message)."""
+    """The "Open photo" button (and a photo dropped on the painter, or an example): the file goes to the
+    server as it is, and the painter gets the photo, or its preview. Returns (editor value, working
+    state, message)."""
     import gradio as gr
 
     if not path:
@@ -200,10 +203,11 @@ def mask_preview(image: RGBImage, mask: np.ndarray) -> np.ndarray:
 def keep_editing(result: np.ndarray | None, editor: dict | None, history: list[np.ndarray] | None,
                  working: Working | None = None):
     """The result becomes the photo being edited (strokes cleared); the photo before the fill (every
-    pixel of it) goes on the undo stack. Returns (editor value, history, working state, message)."""
+    pixel of it) goes on the undo stack. Returns (editor value or None for no change, history, working
+    state, message)."""
     history = list(history or [])
     if result is None:
-        return editor, history, working, "Nothing to keep yet: press **Inpaint** first."
+        return None, history, working, "Nothing to keep yet: press **Inpaint** first."
     if editor and editor.get("background") is not None:
         history = (history + [full_photo(np.asarray(editor["background"]), working)])[-MAX_UNDO:]
     return (editor_value(result), history, working_for(result),
@@ -221,14 +225,6 @@ def undo_fill(history: list[np.ndarray] | None, working: Working | None = None):
     photo = history.pop()
     return (editor_value(photo), history, working_for(photo),
             f"Undone: back to the photo before the last fill ({len(history)} left).")
-
-
-def clear_mask(editor: dict | None):
-    """Remove the painted strokes and keep the photo (or its preview) as it is shown."""
-    if not editor or editor.get("background") is None:
-        return editor
-    background = np.asarray(editor["background"])
-    return {"background": background, "layers": [], "composite": background}
 
 
 def download_path(result: np.ndarray, label: str, name: str | None) -> str:
@@ -439,26 +435,25 @@ def build_app():
 
     # Gradio keeps uploads and results in its cache: every 10 minutes, drop those older than an hour
     with gr.Blocks(title="inpaint-zoo", delete_cache=(600, 3600)) as demo:
-        gr.Markdown("# inpaint-zoo\nLoad a photo, paint over what should disappear, press **Inpaint**. "
+        gr.Markdown("# inpaint-zoo\nOpen a photo, paint over what should disappear, press **Inpaint**. "
                     "**Keep editing** to remove the next thing from the result; **Undo last fill** goes back.")
         history = gr.State([])  # photos before each kept fill: the undo stack
         result_state = gr.State(None)  # the last full-resolution result
-        working = gr.State(None)  # a large photo's every pixel while the editor shows its preview
+        working = gr.State(None)  # a large photo's every pixel while the painter shows its preview
+        shown = gr.State(None)  # what the painter shows: the photo, or a large one's preview
         with gr.Row():
             with gr.Column(scale=3):
-                # a semi-transparent brush sized to the photo on screen ("auto"): the user sees what is under it
-                editor = gr.ImageEditor(label="Photo: paint over what should disappear", type="numpy", image_mode="RGBA",
-                                        brush=gr.Brush(colors=[("#ff00ff", 0.5)], default_size="auto", color_mode="fixed"),
-                                        eraser=gr.Eraser(default_size="auto"), layers=False, format="png",
-                                        canvas_size=(512, 512), elem_id="editor")
+                # the browser keeps the strokes and sends them as text: no canvas export on a click
+                painter = gr.HTML(painter_value(None), html_template=PAINTER_HTML, css_template=PAINTER_CSS,
+                                  js_on_load=PAINTER_JS, elem_id=PAINTER_ID)
+                strokes = gr.Textbox(visible="hidden", elem_id=STROKES_ID)
                 with gr.Row():
-                    open_button = gr.UploadButton("Open photo (fastest for large ones)", file_types=["image"],
-                                                  size="sm", elem_id="open-photo")
-                    clear = gr.Button("Clear mask (keep the photo)", size="sm", elem_id="clear-mask")
+                    open_button = gr.UploadButton("Open photo", file_types=["image"], size="sm", elem_id=OPEN_ID)
                     undo = gr.Button("Undo last fill", size="sm", elem_id="undo")
                 mask_file = gr.File(label="Mask file (white = hole), added to what you paint", file_types=["image"],
                                     type="filepath", elem_id="mask-file")
-                gr.Examples(example_photos(), inputs=[editor], label="Example photos")
+                example = gr.Image(type="filepath", visible=False)
+                gr.Examples(example_photos(), inputs=[example], label="Example photos")
             with gr.Column(scale=2):
                 method = gr.Dropdown(labels, value=default, label="Method (photo tools first, best on the photo "
                                      "leaderboard on top)", elem_id="method")
@@ -538,17 +533,48 @@ def build_app():
                 return gr.update(visible=False)
             return gr.update(value=download_path(image, label, None), visible=True)
 
-        run.click(on_run, [editor, mask_file, working, method, seed, samples, references, *controls.values()],
+        def show(value, working_value, text):
+            """A handler's editor value on the painter: (painter, what it shows, strokes, working, message)."""
+            if not isinstance(value, dict):  # no change
+                return gr.update(), gr.update(), gr.update(), working_value, text
+            return painter_value(value["background"]), value["background"], "", working_value, text
+
+        opened = [painter, shown, strokes, working, status]
+
+        def on_open(path):
+            return show(*open_photo(path))
+
+        def on_keep(result, shown_value, history_value, working_value):
+            value, history_value, working_value, text = keep_editing(result, editor_of(shown_value, None),
+                                                                     history_value, working_value)
+            return (*show(value, working_value, text), history_value)
+
+        def on_undo(history_value, working_value):
+            value, history_value, working_value, text = undo_fill(history_value, working_value)
+            return (*show(value, working_value, text), history_value)
+
+        def on_compare(shown_value, strokes_value, *rest):
+            try:
+                editor = editor_of(shown_value, strokes_value)
+            except InpaintError as exc:
+                return [], _error("compare", exc)
+            return run_compare(editor, *rest)
+
+        def on_paint_run(shown_value, strokes_value, *rest):
+            try:
+                editor = editor_of(shown_value, strokes_value)
+            except InpaintError as exc:
+                return None, None, _error("inpaint", exc), gr.update(visible=False), gr.update(visible=False)
+            return on_run(editor, *rest)
+
+        run.click(on_paint_run, [shown, strokes, mask_file, working, method, seed, samples, references, *controls.values()],
                   [compare_view, result_state, status, gallery, heat], api_visibility="private").then(
             on_result, [result_state, method], [download], api_visibility="private", show_progress="hidden")
-        # hidden progress: an overlay on the editor while the server looks at the photo would swallow strokes
-        editor.upload(on_upload, [editor], [editor, working, status], api_visibility="private", show_progress="hidden")
-        open_button.upload(open_photo, [open_button], [editor, working, status], api_visibility="private")
-        keep.click(keep_editing, [result_state, editor, history, working], [editor, history, working, status],
-                   api_visibility="private")
-        undo.click(undo_fill, [history, working], [editor, history, working, status], api_visibility="private")
-        clear.click(clear_mask, [editor], [editor], api_visibility="private")
-        compare_button.click(run_compare, [editor, mask_file, compare_labels, seed, working],
+        open_button.upload(on_open, [open_button], opened, api_visibility="private")
+        example.change(on_open, [example], opened, api_visibility="private")
+        keep.click(on_keep, [result_state, shown, history, working], [*opened, history], api_visibility="private")
+        undo.click(on_undo, [history, working], [*opened, history], api_visibility="private")
+        compare_button.click(on_compare, [shown, strokes, mask_file, compare_labels, seed, working],
                              [compare_gallery, compare_status], api_visibility="private")
         gr.api(api_inpaint, api_name="inpaint")
     # the lanes bound the fills (one fast and one heavy at a time on two cores, bounded waiting), so the

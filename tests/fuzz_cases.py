@@ -197,6 +197,20 @@ def api_cases(full: bool) -> Iterator[tuple[str, Callable[[], Any], Callable[[An
             image, mask, seed=0, **options), lambda result: _check_result(result, image, mask))
 
 
+STROKES_CASES = {
+    "ok": '{"width": 56, "height": 48, "strokes": [{"radius": 3, "points": [[5, 5], [40, 30]]}]}',
+    "not-json": "{strokes", "a-list": "[]", "null": "null", "nan-size": '{"width": NaN, "height": 4, "strokes": []}',
+    "zero-size": '{"width": 0, "height": 0, "strokes": []}',
+    "huge-values": '{"width": 1e-300, "height": 1e308, "strokes": [{"radius": 1e308, "points": [[1e308, -1e308]]}]}',
+    "infinite-radius": '{"width": 56, "height": 48, "strokes": [{"radius": Infinity, "points": [[1, 1]]}]}',
+    "text-points": '{"width": 56, "height": 48, "strokes": [{"radius": 1, "points": "abc"}]}',
+    "three-coordinates": '{"width": 56, "height": 48, "strokes": [{"radius": 1, "points": [[1, 2, 3]]}]}',
+    "deep-nesting": "[" * 100_000,
+    "too-many-points": '{"width": 56, "height": 48, "strokes": [{"radius": 1, "points": [' + "[1, 1]," * 100_001
+                       + '[1, 1]]}]}',
+}
+
+
 def app_cases(full: bool, folder: Path) -> Iterator[tuple[str, Callable[[], Any], Callable[[Any], str]]]:
     """The app's ``/inpaint`` handler on uploaded files: a result file, or ``gr.Error`` with a message."""
     from gradio.data_classes import FileData
@@ -224,6 +238,11 @@ def app_cases(full: bool, folder: Path) -> Iterator[tuple[str, Callable[[], Any]
                     return _check_result(fake, image, mask)
 
                 yield f"app {label} {image_name} {mask_name}", call, check
+    photo = np.zeros((48, 56, 3), np.uint8)
+    for name, strokes in STROKES_CASES.items():  # the painter's text, as a hostile page could send it
+        yield (f"app strokes {name}", lambda strokes=strokes: gradio_app.editor_inputs(
+            gradio_app.editor_of(photo, strokes), None), lambda result: Outcome.CORRECT
+            if result[1].shape == photo.shape[:2] else Outcome.WRONG)
     for method, seed in (("no-such-method", 0), ("telea", -1), ("telea", "abc")):
         image = folder / "app-png-rgb"
         yield (f"app {method} seed={seed!r}", lambda method=method, seed=seed: gradio_app.api_inpaint(

@@ -1,11 +1,13 @@
 """The Gradio app: handlers on arrays, the gradio_client API, and a real browser (headless Chromium)."""
 
+import base64
 import json
 import os
 import shutil
 import socket
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -87,7 +89,7 @@ def test_an_rgb_photo_comes_back_rgb_and_a_transparent_one_keeps_its_alpha(photo
     assert image.shape == rgba.shape and np.array_equal(image[..., 3], rgba[..., 3])
 
 
-def test_keep_editing_undo_and_clear_mask(photo, stroke):
+def test_keep_editing_and_undo(photo, stroke):
     first, *_ = app.run_inpaint(_editor(photo, stroke), None, "telea")
     editor, history, working, text = app.keep_editing(first, _editor(photo, stroke), [])
     assert np.array_equal(editor["background"], first) and editor["layers"] == [] and len(history) == 1
@@ -104,8 +106,7 @@ def test_keep_editing_undo_and_clear_mask(photo, stroke):
     editor, history, _, text = app.undo_fill(history)
     assert np.array_equal(editor["background"], photo) and history == []
     assert app.undo_fill([])[3] == "Nothing to undo."
-    cleared = app.clear_mask(_editor(photo, stroke))
-    assert np.array_equal(cleared["background"], photo) and cleared["layers"] == []
+    assert app.keep_editing(None, _editor(photo, stroke), [])[0] is None  # nothing to keep: no change
     preview = app.mask_preview(*app.editor_inputs(_editor(photo, stroke), None))
     assert np.array_equal(preview[~stroke], photo[~stroke]) and not np.array_equal(preview[stroke], photo[stroke])
 
@@ -115,8 +116,8 @@ def test_a_large_photo_is_edited_as_a_preview_and_filled_at_full_resolution(phot
     the download have every pixel, and keep editing / undo keep the full photos."""
     monkeypatch.setattr(app, "PREVIEW_SIDE", 400)
     big = np.asarray(Image.fromarray(photo).resize((1200, 900)))  # 1200 x 900: a 400 x 300 preview
-    editor, working, text = app.on_upload(_editor(big))
-    assert editor["background"].shape == (300, 400, 3) and working.photo is big and "1200x900" in text
+    editor, working = app.editor_value(big), app.working_for(big)
+    assert editor["background"].shape == (300, 400, 3) and working.photo is big
     painted = np.zeros((300, 400), bool)
     painted[100:120, 150:200] = True
     shown = {**editor, "layers": _editor(editor["background"], painted)["layers"]}
@@ -128,17 +129,17 @@ def test_a_large_photo_is_edited_as_a_preview_and_filled_at_full_resolution(phot
     assert history[0] is big and working2.photo is result and editor["background"].shape == (300, 400, 3)
     editor, history, working3, _ = app.undo_fill(history, working2)
     assert working3.photo is big and editor["background"].shape == (300, 400, 3)
-    # another photo picked in the editor since (an example): the stored photo is not used for it
+    # another photo shown since: the stored photo is not used for it
     image, _ = app.editor_inputs(_editor(photo, None), None, working)
     assert image.shape == photo.shape[:2]
-    assert app.on_upload(_editor(photo))[1] is None  # a small photo needs no preview
+    assert app.working_for(photo) is None  # a small photo needs no preview
 
 
 def test_open_photo_sends_the_file_as_it_is_and_previews_a_large_one(photo, tmp_path, monkeypatch):
     monkeypatch.setattr(app, "PREVIEW_SIDE", 400)
     save_image(tmp_path / "big.png", np.asarray(Image.fromarray(photo).resize((1200, 900))))
     editor, working, text = app.open_photo(str(tmp_path / "big.png"))
-    assert editor["background"].shape == (300, 400, 3) and working.photo.shape == (900, 1200, 3) and "preview" in text
+    assert editor["background"].shape == (300, 400, 3) and working.photo.shape == (900, 1200, 3) and "1200x900" in text
     save_image(tmp_path / "small.png", photo)
     editor, working, text = app.open_photo(str(tmp_path / "small.png"))
     assert np.array_equal(editor["background"], photo) and working is None and "small.png" in text
@@ -327,6 +328,16 @@ def test_photo_editing_session_in_headless_chromium(served_app, monkeypatch, tmp
 
         page.locator("#keep").click()  # the result becomes the photo, the strokes are cleared
         page.wait_for_timeout(1500)
+        strokes = page.locator("#strokes textarea")
+        for button in ("undo-stroke", "clear-strokes"):  # the painter's own buttons keep the photo
+            paint(page, 30, 30, 10)
+            page.wait_for_function("document.querySelector('#strokes textarea').value.includes('radius')")
+            page.locator(f"#painter .{button}").click()
+            assert json.loads(strokes.input_value())["strokes"] == []
+        before = len(calls)
+        page.locator("#run").click()
+        page.wait_for_function("document.querySelector('#status').innerText.includes('no hole')", timeout=60000)
+        assert len(calls) == before + 1 and not calls[-1]["mask"].any()
         second = _inpaint(page, calls, (-40, 60, 12))
         np.testing.assert_array_equal(second["image"], first["result"])
         assert not (second["mask"] & first["mask"]).all() and second["mask"].any()
@@ -346,8 +357,9 @@ def test_photo_editing_session_in_headless_chromium(served_app, monkeypatch, tmp
         big = np.asarray(Image.fromarray(first["image"]).resize((3000, 2000)))  # a large photo, uploaded
         save_image(tmp_path / "large.png", big)
         page.locator("#mask-file button[aria-label='Clear']").first.click()
-        page.locator("#editor input[type=file]").first.set_input_files(str(tmp_path / "large.png"))
-        page.wait_for_timeout(8000)  # the canvas decodes the large photo
+        page.locator("#open-photo").locator("xpath=preceding-sibling::input[@type='file'][1]").set_input_files(
+            str(tmp_path / "large.png"))
+        page.wait_for_function("document.querySelector('#status').innerText.includes('preview')", timeout=120000)
         page.locator("#method input").fill("telea")
         page.keyboard.press("Enter")
         page.wait_for_timeout(500)
@@ -357,6 +369,14 @@ def test_photo_editing_session_in_headless_chromium(served_app, monkeypatch, tmp
             page.locator("#download").click(timeout=180000, no_wait_after=True)
         download.value.save_as(tmp_path / "download.png")
         name = download.value.suggested_filename
+        # a photo dropped onto the painter goes through the Open photo button's upload
+        page.locator("#painter .stage").evaluate("""(stage, b64) => {
+            const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0)), data = new DataTransfer();
+            data.items.add(new File([bytes], 'dropped.png', {type: 'image/png'}));
+            stage.dispatchEvent(new DragEvent('drop', {dataTransfer: data, bubbles: true, cancelable: true}));
+        }""", base64.b64encode(cv2.imencode(".png", first["image"][::4, ::4, ::-1])[1].tobytes()).decode())
+        page.wait_for_function("document.querySelector('#status').innerText.includes('Opened dropped.png')",
+                               timeout=60000)
         browser.close()
     saved = np.asarray(Image.open(tmp_path / "download.png"))
     assert name == "photo-telea.png"
