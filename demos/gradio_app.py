@@ -187,6 +187,24 @@ def open_photo(path: str | None):
     return editor_value(photo), working, _preview_note(working) if working else f"Opened {Path(path).name}."
 
 
+def show_mask_file(mask_file: str | None, shown: np.ndarray | None, working: Working | None = None):
+    """An uploaded mask file drawn over the photo in the painter, so the user sees the hole the method
+    will fill (with the strokes added to it). Returns (painter value or no change, message)."""
+    import gradio as gr
+
+    if shown is None:
+        return gr.update(), "Open a photo first: the mask file is for the photo being edited." if mask_file else ""
+    if not mask_file:
+        return painter_value(shown), ""
+    try:
+        mask = load_mask(mask_file, full_photo(shown, working).shape[:2])
+    except InpaintError as exc:
+        return painter_value(shown), f"**The mask file does not fit:** {exc}"
+    if mask.shape != shown.shape[:2]:  # a large photo's mask, shown on its preview
+        mask = cv2.resize(mask.astype(np.uint8) * 255, shown.shape[1::-1], interpolation=cv2.INTER_AREA) > 0
+    return painter_value(shown, mask), "The mask file is shown over the photo; what you paint is added to it."
+
+
 def _preview_note(working: Working) -> str:
     (height, width), (ph, pw) = working.photo.shape[:2], working.preview.shape[:2]
     return (f"A large photo ({width}x{height}): you paint on a {pw}x{ph} preview; the fill and the download use "
@@ -534,12 +552,13 @@ def build_app():
             return gr.update(value=download_path(image, label, None), visible=True)
 
         def show(value, working_value, text):
-            """A handler's editor value on the painter: (painter, what it shows, strokes, working, message)."""
+            """A handler's editor value on the painter: (painter, what it shows, strokes, mask file, working,
+            message). A new photo starts with an empty mask: no strokes, no mask file."""
             if not isinstance(value, dict):  # no change
-                return gr.update(), gr.update(), gr.update(), working_value, text
-            return painter_value(value["background"]), value["background"], "", working_value, text
+                return gr.update(), gr.update(), gr.update(), gr.update(), working_value, text
+            return painter_value(value["background"]), value["background"], "", None, working_value, text
 
-        opened = [painter, shown, strokes, working, status]
+        opened = [painter, shown, strokes, mask_file, working, status]
 
         def on_open(path):
             return show(*open_photo(path))
@@ -572,6 +591,8 @@ def build_app():
             on_result, [result_state, method], [download], api_visibility="private", show_progress="hidden")
         open_button.upload(on_open, [open_button], opened, api_visibility="private")
         example.change(on_open, [example], opened, api_visibility="private")
+        mask_file.change(show_mask_file, [mask_file, shown, working], [painter, status], api_visibility="private",
+                         show_progress="hidden")
         keep.click(on_keep, [result_state, shown, history, working], [*opened, history], api_visibility="private")
         undo.click(on_undo, [history, working], [*opened, history], api_visibility="private")
         compare_button.click(on_compare, [shown, strokes, mask_file, compare_labels, seed, working],

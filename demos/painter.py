@@ -33,16 +33,17 @@ HTML = f"""
   <button type="button" class="undo-stroke">Undo stroke</button>
   <button type="button" class="clear-strokes">Clear strokes (keep the photo)</button>
 </div>
-<div class="stage"><img alt="The photo being edited"><canvas aria-label="Paint over what should disappear"></canvas>
+<div class="stage"><img class="photo" alt="The photo being edited"><img class="uploaded" alt="" hidden>
+  <canvas aria-label="Paint over what should disappear"></canvas>
   <div class="empty">Drop a photo here, or pick one below</div></div>
 """
 
 CSS = """
 .painter-tools { display: flex; gap: 12px; align-items: center; flex-wrap: wrap; margin-bottom: 6px; font-size: 14px; }
 .stage { position: relative; display: inline-block; min-width: 320px; min-height: 200px; max-width: 100%; }
-.stage img { display: block; max-width: 100%; max-height: 640px; }
-.stage canvas { position: absolute; inset: 0; width: 100%; height: 100%; opacity: 0.5; cursor: crosshair;
-  touch-action: none; }
+.stage img.photo { display: block; max-width: 100%; max-height: 640px; }
+.stage canvas, .stage img.uploaded { position: absolute; inset: 0; width: 100%; height: 100%; opacity: 0.5; }
+.stage canvas { cursor: crosshair; touch-action: none; }
 .stage .empty { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center;
   border: 2px dashed #999; color: #666; pointer-events: none; }
 .stage.loaded .empty { display: none; }
@@ -52,9 +53,10 @@ CSS = """
 #: The painter's script (``element``, ``props``, ``watch`` and ``upload`` come from gr.HTML). Strokes are
 #: in the shown image's pixels; a new photo (a new ``value``) starts with none.
 JS = f"""
-const stage = element.querySelector('.stage'), img = stage.querySelector('img'), canvas = stage.querySelector('canvas');
+const stage = element.querySelector('.stage'), img = stage.querySelector('img.photo');
+const uploaded = stage.querySelector('img.uploaded'), canvas = stage.querySelector('canvas');
 const ctx = canvas.getContext('2d'), brush = element.querySelector('.brush');
-let strokes = [], current = null;
+let strokes = [], current = null, shown = null;
 function sync() {{
   const box = document.querySelector('#{STROKES_ID} textarea');
   if (!box) return;
@@ -72,7 +74,10 @@ function line(s, from) {{
 function redraw() {{ ctx.clearRect(0, 0, canvas.width, canvas.height); strokes.forEach(s => line(s, 0)); }}
 function load() {{
   const v = props.value || {{}};
-  strokes = []; current = null; stage.classList.remove('loaded');  // no painting until the photo is drawn
+  uploaded.hidden = !v.mask;  // the uploaded mask file, shown under the strokes
+  if (v.mask) uploaded.src = v.mask;
+  if (v.src === shown) return;  // the same photo (a new mask file): the strokes stay
+  shown = v.src; strokes = []; current = null; stage.classList.remove('loaded');  // no painting until it is drawn
   if (!v.src) {{ img.removeAttribute('src'); return; }}
   img.onload = () => {{ canvas.width = img.naturalWidth; canvas.height = img.naturalHeight; stage.classList.add('loaded'); sync(); }};
   img.src = v.src;
@@ -110,11 +115,20 @@ load();
 """
 
 
-def painter_value(shown: np.ndarray | None) -> dict[str, Any]:
+def painter_value(shown: np.ndarray | None, uploaded: np.ndarray | None = None) -> dict[str, Any]:
     """What the painter shows: the image as a data URL (JPEG for an opaque photo: a tenth of a PNG's
-    bytes, and only seen, never filled; PNG when it has transparency)."""
+    bytes, and only seen, never filled; PNG when it has transparency), and an uploaded mask file (a
+    boolean mask at the image's size) drawn over it like the strokes."""
     if shown is None:
         return {"src": ""}
+    value = {"src": _data_url(shown), "width": int(shown.shape[1]), "height": int(shown.shape[0])}
+    if uploaded is not None and uploaded.any():
+        value["mask"] = _data_url(np.dstack([np.full(uploaded.shape + (3,), (255, 0, 255), np.uint8),
+                                             uploaded.astype(np.uint8) * 255]))
+    return value
+
+
+def _data_url(shown: np.ndarray) -> str:
     arr = np.asarray(shown)
     if arr.ndim == 3 and arr.shape[2] == 4 and not (arr[..., 3] == 255).all():
         ok, buf = cv2.imencode(".png", cv2.cvtColor(arr, cv2.COLOR_RGBA2BGRA))
@@ -124,8 +138,7 @@ def painter_value(shown: np.ndarray | None) -> dict[str, Any]:
         kind = "jpeg"
     if not ok:
         raise InpaintError("The photo could not be shown in the painter (encoding failed).")
-    return {"src": f"data:image/{kind};base64," + base64.b64encode(buf.tobytes()).decode("ascii"),
-            "width": int(arr.shape[1]), "height": int(arr.shape[0])}
+    return f"data:image/{kind};base64," + base64.b64encode(buf.tobytes()).decode("ascii")
 
 
 def strokes_mask(strokes: str | None, shape: tuple[int, int]) -> np.ndarray:

@@ -80,6 +80,34 @@ def test_painted_strokes_and_an_uploaded_mask_are_both_filled(tmp_path, photo, s
     assert not np.array_equal(image[other], photo[other]) and not np.array_equal(image[stroke], photo[stroke])
 
 
+def test_an_uploaded_mask_is_shown_over_the_photo_before_the_fill(tmp_path, photo, monkeypatch):
+    import base64
+
+    import cv2
+
+    def overlay(value):
+        data = base64.b64decode(value["mask"].split(",", 1)[1])
+        return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)[..., 3] > 0
+
+    hole = np.zeros(photo.shape[:2], np.uint8)
+    hole[10:30, 20:60] = 255
+    Image.fromarray(hole).save(tmp_path / "m.png")
+    value, text = app.show_mask_file(str(tmp_path / "m.png"), photo)
+    assert np.array_equal(overlay(value), hole > 0) and "added to it" in text
+    Image.fromarray(hole[:20]).save(tmp_path / "short.png")
+    value, text = app.show_mask_file(str(tmp_path / "short.png"), photo)
+    assert "does not fit" in text and "mask" not in value and "src" in value
+    assert "mask" not in app.show_mask_file(None, photo)[0]
+    assert "Open a photo first" in app.show_mask_file(str(tmp_path / "m.png"), None)[1]
+    monkeypatch.setattr(app, "PREVIEW_SIDE", 400)  # a large photo's mask is shown on its preview
+    big = np.asarray(Image.fromarray(photo).resize((1200, 900)))
+    Image.fromarray(np.asarray(Image.fromarray(hole).resize((1200, 900), Image.NEAREST))).save(tmp_path / "big.png")
+    working = app.working_for(big)
+    value, _ = app.show_mask_file(str(tmp_path / "big.png"), working.preview, working)
+    shown = overlay(value)
+    assert shown.shape == (300, 400) and shown[int(300 * 20 / photo.shape[0]), int(400 * 40 / photo.shape[1])]
+
+
 def test_an_rgb_photo_comes_back_rgb_and_a_transparent_one_keeps_its_alpha(photo, stroke):
     rgba = np.dstack([photo, np.full(photo.shape[:2], 255, np.uint8)])  # what the RGBA editor hands over
     image, *_ = app.run_inpaint(_editor(rgba, stroke), None, "telea")
@@ -349,7 +377,7 @@ def test_photo_editing_session_in_headless_chromium(served_app, monkeypatch, tmp
         mask_file[10:40, 10:60] = 255
         Image.fromarray(mask_file).save(tmp_path / "extra-mask.png")
         page.locator("#mask-file input[type=file]").set_input_files(str(tmp_path / "extra-mask.png"))
-        page.wait_for_timeout(1000)
+        page.wait_for_selector("#painter img.uploaded:not([hidden])", timeout=60000)  # shown over the photo
         third = _inpaint(page, calls, (0, 0, 8), besides=mask_file > 0)
         np.testing.assert_array_equal(third["image"], first["image"])
         assert third["mask"][10:40, 10:60].all() and (third["mask"] & ~(mask_file > 0)).any()  # the file and the stroke
