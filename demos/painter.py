@@ -40,6 +40,7 @@ HTML = f"""
 
 CSS = """
 .painter-tools { display: flex; gap: 12px; align-items: center; flex-wrap: wrap; margin-bottom: 6px; font-size: 14px; }
+.painter-tools button { font-size: 13px; font-weight: normal; padding: 2px 10px; border-radius: 6px; }
 .stage { position: relative; display: inline-block; min-width: 320px; min-height: 200px; max-width: 100%; }
 .stage img.photo { display: block; max-width: 100%; max-height: 640px; }
 .stage canvas, .stage img.uploaded { position: absolute; inset: 0; width: 100%; height: 100%; opacity: 0.5; }
