@@ -276,7 +276,7 @@ class Trainer:
         started = time.perf_counter() - state["seconds"]
         last_save = time.perf_counter()
         # a resume whose budget is already spent publishes the state as it is, without another step
-        out_of_time = state["seconds"] > budget or state["step"] >= (r.max_steps or float("inf"))
+        out_of_time = state["seconds"] >= budget or state["step"] >= (r.max_steps or float("inf"))
         devices = state.setdefault("devices", [])  # a run continued elsewhere (on a GPU) says so on its card
         if not out_of_time and self._device_note() not in devices:
             devices.append(self._device_note())

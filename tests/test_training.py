@@ -155,6 +155,27 @@ def test_a_run_resumes_from_a_state_folder_outside_the_checkpoint(data, tmp_path
     assert json.loads((state_dir / "state.json").read_text())["progress"]["epoch"] == 2
 
 
+def test_a_resume_with_its_budget_spent_publishes_the_state_without_a_step(data, tmp_path):
+    """A run continued elsewhere (a GPU) comes home as a state; resuming it with the minutes it already
+    trained publishes those weights as they are, and the card names every device it trained on."""
+    state_dir = tmp_path / "runs" / "ce"
+    Trainer("l2-context-encoder", str(data), tmp_path / "a", epochs=1, seed=0, overrides=TINY,
+            state_dir=state_dir).run(progress=False)
+    state = json.loads((state_dir / "state.json").read_text())
+    state["progress"]["devices"] = ["NVIDIA H100 80GB HBM3", *state["progress"]["devices"]]
+    (state_dir / "state.json").write_text(json.dumps(state))
+    spent = state["progress"]["seconds"] / 60
+    before = load_file(str(state_dir / "best.safetensors"))
+    out = Trainer("l2-context-encoder", str(data), tmp_path / "b", epochs=5, max_minutes=spent, seed=0,
+                  overrides=TINY, state_dir=state_dir).run(resume=True, progress=False)
+    meta = json.loads((out / "config.json").read_text())["inpaint_zoo"]
+    assert meta["training"]["steps"] == state["progress"]["step"] and meta["training"]["epochs"] == 1
+    assert meta["training"]["device"].startswith("NVIDIA H100 80GB HBM3, then cpu")
+    published = load_method("l2-context-encoder", out).net.state_dict()
+    for key, value in before.items():
+        torch.testing.assert_close(published[key].float(), value.float(), atol=1e-3, rtol=1e-3)  # fp16 storage
+
+
 def test_a_recipe_key_typo_is_an_error_naming_the_keys(data, tmp_path):
     from inpaint_core.errors import InpaintError
 
