@@ -459,6 +459,7 @@ def build_app():
         result_state = gr.State(None)  # the last full-resolution result
         working = gr.State(None)  # a large photo's every pixel while the painter shows its preview
         shown = gr.State(None)  # what the painter shows: the photo, or a large one's preview
+        photo_name = gr.State(None)  # the opened file's name, for the download's
         with gr.Row():
             with gr.Column(scale=3):
                 # the browser keeps the strokes and sends them as text: no canvas export on a click
@@ -546,10 +547,10 @@ def build_app():
             return (shown, image, text, gr.update(value=samples_out, visible=bool(samples_out)),
                     gr.update(value=heat_out, visible=heat_out is not None))
 
-        def on_result(image, label):  # the full-resolution PNG, written once the result is on screen
+        def on_result(image, label, name):  # the full-resolution PNG, written once the result is on screen
             if image is None:
                 return gr.update(visible=False)
-            return gr.update(value=download_path(image, label, None), visible=True)
+            return gr.update(value=download_path(image, label, name), visible=True)
 
         def show(value, working_value, text):
             """A handler's editor value on the painter: (painter, what it shows, strokes, mask file, working,
@@ -560,8 +561,8 @@ def build_app():
 
         opened = [painter, shown, strokes, mask_file, working, status]
 
-        def on_open(path):
-            return show(*open_photo(path))
+        def on_open(path):  # the download is named after the photo opened last (Gradio keeps upload names)
+            return (*show(*open_photo(path)), Path(path).name if path else None)
 
         def on_keep(result, shown_value, history_value, working_value):
             value, history_value, working_value, text = keep_editing(result, editor_of(shown_value, None),
@@ -588,9 +589,9 @@ def build_app():
 
         run.click(on_paint_run, [shown, strokes, mask_file, working, method, seed, samples, references, *controls.values()],
                   [compare_view, result_state, status, gallery, heat], api_visibility="private").then(
-            on_result, [result_state, method], [download], api_visibility="private", show_progress="hidden")
-        open_button.upload(on_open, [open_button], opened, api_visibility="private")
-        example.change(on_open, [example], opened, api_visibility="private")
+            on_result, [result_state, method, photo_name], [download], api_visibility="private", show_progress="hidden")
+        open_button.upload(on_open, [open_button], [*opened, photo_name], api_visibility="private")
+        example.change(on_open, [example], [*opened, photo_name], api_visibility="private")
         mask_file.change(show_mask_file, [mask_file, shown, working], [painter, status], api_visibility="private",
                          show_progress="hidden")
         keep.click(on_keep, [result_state, shown, history, working], [*opened, history], api_visibility="private")

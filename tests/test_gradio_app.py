@@ -407,7 +407,7 @@ def test_photo_editing_session_in_headless_chromium(served_app, monkeypatch, tmp
                                timeout=60000)
         browser.close()
     saved = np.asarray(Image.open(tmp_path / "download.png"))
-    assert name == "photo-telea.png"
+    assert name == "large-telea.png"  # named after the photo and the method
     assert saved.shape == (2000, 3000, 3)  # full resolution, RGB stays RGB
     changed = np.any(saved != big, axis=2)
     assert changed.any() and not (changed & ~large["mask"]).any()
