@@ -30,7 +30,7 @@ HTML = f"""
 <div class="painter-tools">
   <label>Brush <input type="range" class="brush" min="{BRUSH_PERCENT[0]}" max="{BRUSH_PERCENT[1]}"
     value="{BRUSH_PERCENT[2]}" aria-label="Brush size"></label>
-  <button type="button" class="undo-stroke">Undo stroke</button>
+  <button type="button" class="undo-stroke" title="Ctrl+Z">Undo stroke</button>
   <button type="button" class="clear-strokes">Clear strokes (keep the photo)</button>
 </div>
 <div class="stage"><img class="photo" alt="The photo being edited"><img class="uploaded" alt="" hidden>
@@ -100,7 +100,12 @@ canvas.addEventListener('pointermove', e => {{
 const end = () => {{ if (current) {{ current = null; sync(); }} }};
 canvas.addEventListener('pointerup', end);
 canvas.addEventListener('pointercancel', end);
-element.querySelector('.undo-stroke').addEventListener('click', () => {{ strokes.pop(); redraw(); sync(); }});
+const undoStroke = () => {{ strokes.pop(); redraw(); sync(); }};
+element.querySelector('.undo-stroke').addEventListener('click', undoStroke);
+document.addEventListener('keydown', e => {{  // Ctrl/Cmd+Z, unless a text field has the focus
+  if ((e.ctrlKey || e.metaKey) && e.key === 'z' && !e.target.closest('input, textarea, [contenteditable]')
+      && strokes.length) {{ e.preventDefault(); undoStroke(); }}
+}});
 element.querySelector('.clear-strokes').addEventListener('click', () => {{ strokes = []; redraw(); sync(); }});
 stage.addEventListener('dragover', e => {{ e.preventDefault(); stage.classList.add('dragging'); }});
 stage.addEventListener('dragleave', () => stage.classList.remove('dragging'));

@@ -357,10 +357,13 @@ def test_photo_editing_session_in_headless_chromium(served_app, monkeypatch, tmp
         page.locator("#keep").click()  # the result becomes the photo, the strokes are cleared
         page.wait_for_timeout(1500)
         strokes = page.locator("#strokes textarea")
-        for button in ("undo-stroke", "clear-strokes"):  # the painter's own buttons keep the photo
+        for button in ("undo-stroke", "clear-strokes", "Control+z"):  # the painter's own buttons keep the photo
             paint(page, 30, 30, 10)
             page.wait_for_function("document.querySelector('#strokes textarea').value.includes('radius')")
-            page.locator(f"#painter .{button}").click()
+            if "+" in button:
+                page.keyboard.press(button)
+            else:
+                page.locator(f"#painter .{button}").click()
             assert json.loads(strokes.input_value())["strokes"] == []
         before = len(calls)
         page.locator("#run").click()
