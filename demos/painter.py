@@ -100,6 +100,15 @@ canvas.addEventListener('pointermove', e => {{
 const end = () => {{ if (current) {{ current = null; sync(); }} }};
 canvas.addEventListener('pointerup', end);
 canvas.addEventListener('pointercancel', end);
+function cursor() {{  // a circle the size of the brush on screen (browsers cap cursors at 128 px)
+  const r = Math.min(63, Math.max(2, brush.value / 200 * canvas.getBoundingClientRect().width)), c = Math.ceil(r) + 1;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${{2 * c}}" height="${{2 * c}}">` +
+    `<circle cx="${{c}}" cy="${{c}}" r="${{r}}" fill="none" stroke="black" stroke-width="1.5"/>` +
+    `<circle cx="${{c}}" cy="${{c}}" r="${{r - 1}}" fill="none" stroke="white" stroke-width="1"/></svg>`;
+  canvas.style.cursor = `url("data:image/svg+xml,${{encodeURIComponent(svg)}}") ${{c}} ${{c}}, crosshair`;
+}}
+brush.addEventListener('input', cursor);
+canvas.addEventListener('pointerenter', cursor);
 const undoStroke = () => {{ strokes.pop(); redraw(); sync(); }};
 element.querySelector('.undo-stroke').addEventListener('click', undoStroke);
 document.addEventListener('keydown', e => {{  // Ctrl/Cmd+Z, unless a text field has the focus

@@ -353,6 +353,7 @@ def test_photo_editing_session_in_headless_chromium(served_app, monkeypatch, tmp
         changed = np.any(first["result"] != first["image"], axis=2)
         assert changed.any() and not (changed & ~first["mask"]).any()  # only inside the stroke
         assert page.locator("#result img").count() == 2  # before (hole tinted) and after
+        assert "circle" in page.locator("#painter canvas").evaluate("c => decodeURIComponent(c.style.cursor)")
 
         page.locator("#keep").click()  # the result becomes the photo, the strokes are cleared
         page.wait_for_timeout(1500)
