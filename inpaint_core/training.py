@@ -275,8 +275,9 @@ class Trainer:
         budget = 60 * r.max_minutes if r.max_minutes else float("inf")
         started = time.perf_counter() - state["seconds"]
         last_save = time.perf_counter()
-        # a resume whose budget is already spent publishes the state as it is, without another step
-        out_of_time = state["seconds"] >= budget or state["step"] >= (r.max_steps or float("inf"))
+        # a resume whose budget is already spent publishes the state as it is, without another step (the
+        # budget given as the state's own minutes: seconds/60*60 may round a hair above the seconds)
+        out_of_time = state["seconds"] >= budget - 1e-3 or state["step"] >= (r.max_steps or float("inf"))
         devices = state.setdefault("devices", [])  # a run continued elsewhere (on a GPU) says so on its card
         if not out_of_time and self._device_note() not in devices:
             devices.append(self._device_note())
