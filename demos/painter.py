@@ -68,8 +68,11 @@ function line(s, from) {{
   ctx.strokeStyle = ctx.fillStyle = '#ff00ff'; ctx.lineWidth = 2 * s.radius; ctx.lineCap = ctx.lineJoin = 'round';
   ctx.beginPath();
   const pts = s.points.slice(from);
+  if (pts.length === 1) {{  // a click: a dot (a zero-length line draws nothing)
+    ctx.arc(pts[0][0], pts[0][1], s.radius, 0, 2 * Math.PI); ctx.fill(); return;
+  }}
   ctx.moveTo(pts[0][0], pts[0][1]);
-  for (const p of pts.length > 1 ? pts.slice(1) : pts) ctx.lineTo(p[0], p[1]);
+  for (const p of pts.slice(1)) ctx.lineTo(p[0], p[1]);
   ctx.stroke();
 }}
 function redraw() {{ ctx.clearRect(0, 0, canvas.width, canvas.height); strokes.forEach(s => line(s, 0)); }}
