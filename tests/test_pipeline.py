@@ -264,3 +264,18 @@ def test_shrinking_for_a_model_never_leaks_hole_pixels_nor_grows_the_hole():
     again, _ = shrink_around_hole(other, mask, (30, 20))
     np.testing.assert_array_equal(small, again)  # what is under the hole never reaches the model
     assert hole[10].all() and hole.sum() == 20 + 5 * 6 and not hole[9].any() and not hole[11].any()
+
+
+def test_the_scale_check_compares_one_hole_at_both_sizes():
+    """benchmarks/scale_consistency.py: the full-size hole is kept to the centre square the small face
+    is cut from, and the small hole is that hole shrunk with the face (any covered pixel is a hole)."""
+    from benchmarks.scale_consistency import same_hole
+
+    mask = np.zeros((218, 178), bool)
+    mask[5:15, 50:60] = True  # above the centre square: not in the 128 px face
+    mask[100:110, 0:20] = True
+    full, small = same_hole(mask, 64)
+    assert not full[:20].any() and full[100:110, 0:20].all() and full.sum() == 200
+    box = np.zeros((64, 64), bool)  # rows 80-89 and columns 0-19 of the square, at 178/64 px a pixel
+    box[80 * 64 // 178 : int(90 * 64 / 178) + 1, 0 : int(20 * 64 / 178) + 1] = True
+    assert np.array_equal(small, box)
