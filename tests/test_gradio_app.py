@@ -354,6 +354,11 @@ def test_photo_editing_session_in_headless_chromium(served_app, monkeypatch, tmp
         assert changed.any() and not (changed & ~first["mask"]).any()  # only inside the stroke
         assert page.locator("#result img").count() == 2  # before (hole tinted) and after
         assert "circle" in page.locator("#painter canvas").evaluate("c => decodeURIComponent(c.style.cursor)")
+        page.get_by_text("Compare methods").click()  # the same strokes, several methods side by side
+        page.get_by_role("button", name="Compare", exact=True).click()
+        page.wait_for_function("document.body.innerText.includes('2 methods on the same image and mask')",
+                               timeout=120000)
+        page.get_by_text("Compare methods").click()  # folded again for the screenshot
 
         page.locator("#keep").click()  # the result becomes the photo, the strokes are cleared
         page.wait_for_timeout(1500)
