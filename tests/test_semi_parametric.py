@@ -228,3 +228,14 @@ def test_sim_k_trains_with_the_same_terms_on_batches_that_carry_its_references()
     with torch.no_grad():
         pred = nets["net"](batch[:, :3], masks, batch[:, 3:])
     assert recipe.validation_loss(nets["net"], batch, masks) == pytest.approx(float(pconv_loss(pred, batch[:, :3], masks)))
+
+
+def test_a_zoo_encoder_as_feature_network_scores_batches_on_their_device():
+    """``feature_model=<zoo PConv>`` (the 64 px ablation) builds its encoder on the batches' device, as
+    the VGG-16 path does; a GPU run would otherwise feed GPU batches to a CPU encoder."""
+    from inpaint_core.recipes.partial_conv import PConvRecipe
+
+    levels = PConvRecipe(feature_model="pconv-celeba-64").feature_network("meta")(torch.zeros(1, 3, 64, 64, device="meta"))
+    assert len(levels) == 3 and all(f.device.type == "meta" for f in levels)
+    cpu = PConvRecipe(feature_model="pconv-celeba-64").feature_network("cpu")(torch.zeros(1, 3, 64, 64))
+    assert [f.shape for f in cpu] == [f.shape for f in levels] and all(f.device.type == "cpu" for f in cpu)

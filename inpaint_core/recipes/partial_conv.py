@@ -36,11 +36,12 @@ def pconv_loss(pred: torch.Tensor, images: torch.Tensor, masks: torch.Tensor,
     return l_valid + hole_weight * l_hole + tv_weight * (tv_rows + tv_cols)
 
 
-@lru_cache(maxsize=2)
-def frozen_encoder(model: str) -> torch.nn.Module:
+@lru_cache(maxsize=4)
+def frozen_encoder(model: str, device: str = "cpu") -> torch.nn.Module:
     """A zoo PConv's encoder as the feature network of the perceptual and style terms of the 64 px
-    recipes (trained before the ImageNet VGG-16 of :mod:`inpaint_core.losses` was available here)."""
-    return load_descriptor_model(model).net.float().eval().requires_grad_(False)
+    recipes (trained before the ImageNet VGG-16 of :mod:`inpaint_core.losses` was available here), on
+    the device of the batches it scores."""
+    return load_descriptor_model(model).net.float().eval().requires_grad_(False).to(device)
 
 
 def encoder_levels(encoder: torch.nn.Module):
@@ -80,7 +81,7 @@ class UNetOnFaces(OnFaces64, PerceptualGANRecipe):
             return None
         if self.feature_model == VGG16:
             return super().feature_network(device)
-        return encoder_levels(frozen_encoder(self.feature_model))
+        return encoder_levels(frozen_encoder(self.feature_model, device))
 
 
 @register_recipe
