@@ -592,8 +592,10 @@ def build_app():
             on_result, [result_state, method, photo_name], [download], api_visibility="private", show_progress="hidden")
         open_button.upload(on_open, [open_button], [*opened, photo_name], api_visibility="private")
         example.change(on_open, [example], [*opened, photo_name], api_visibility="private")
-        mask_file.change(show_mask_file, [mask_file, shown, working], [painter, status], api_visibility="private",
-                         show_progress="hidden")
+        # the user's upload and removal only: a handler that empties the file (a new photo) already set the painter
+        for event in (mask_file.upload, mask_file.clear):
+            event(show_mask_file, [mask_file, shown, working], [painter, status], api_visibility="private",
+                  show_progress="hidden")
         keep.click(on_keep, [result_state, shown, history, working], [*opened, history], api_visibility="private")
         undo.click(on_undo, [history, working], [*opened, history], api_visibility="private")
         compare_button.click(on_compare, [shown, strokes, mask_file, compare_labels, seed, working],

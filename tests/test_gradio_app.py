@@ -394,6 +394,7 @@ def test_photo_editing_session_in_headless_chromium(served_app, monkeypatch, tmp
         big = np.asarray(Image.fromarray(first["image"]).resize((3000, 2000)))  # a large photo, uploaded
         save_image(tmp_path / "large.png", big)
         page.locator("#mask-file button[aria-label='Clear']").first.click()
+        page.wait_for_selector("#painter img.uploaded[hidden]", state="attached", timeout=60000)  # removed from view
         page.locator("#open-photo").locator("xpath=preceding-sibling::input[@type='file'][1]").set_input_files(
             str(tmp_path / "large.png"))
         page.wait_for_function("document.querySelector('#status').innerText.includes('preview')", timeout=120000)
