@@ -374,7 +374,9 @@ class Trainer:
     @staticmethod
     def _device_note() -> str:
         processes = int(os.environ.get("WORLD_SIZE", "1"))
-        device = torch.cuda.get_device_name() if torch.cuda.is_available() else f"cpu ({torch.get_num_threads()} threads)"
+        threads = torch.get_num_threads()
+        device = (torch.cuda.get_device_name() if torch.cuda.is_available()
+                  else f"cpu ({threads} thread{'s' if threads > 1 else ''})")
         return device + (f" x {processes} processes" if processes > 1 else "")
 
     def _finish(self, net: torch.nn.Module, state: dict[str, Any]) -> Path:
