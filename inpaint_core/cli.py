@@ -179,7 +179,8 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     from .leaderboard import DEFAULT_METHODS, merge_protocol, run_protocol
 
     if args.merge:
-        merge_protocol(args.out_dir, args.merge, record=args.record)
+        drop = [m.strip() for m in (args.drop or "").split(",") if m.strip()]
+        merge_protocol(args.out_dir, args.merge, record=args.record, drop=drop)
     else:
         methods = [m.strip() for m in args.methods.split(",") if m.strip()] if args.methods else list(DEFAULT_METHODS)
         run_protocol(args.datasets, args.out_dir, methods, args.n, progress=not args.quiet, record=args.record)
@@ -404,6 +405,8 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--merge", metavar="DIR",
                        help="add the methods of another run of the protocol (its --out-dir) to this leaderboard, "
                             "replacing their rows, without measuring anything")
+    board.add_argument("--drop", metavar="LABELS",
+                       help="with --merge: comma-separated methods that leave the leaderboard (a retired label)")
     board.add_argument("--record", action="store_true",
                        help="put each zoo checkpoint's figures on its model card and catalog entry")
     board.add_argument("--quiet", action="store_true")

@@ -75,9 +75,11 @@ def protocol_command(root: str | Path, methods: list[str], n: int | None, out_di
     return f"inpaint leaderboard --datasets {root}{chosen}" + (f" --n {n}" if n else "") + f" --out-dir {out_dir}"
 
 
-def merge_protocol(out_dir: str | Path, other_dir: str | Path, record: bool = False) -> dict:
+def merge_protocol(out_dir: str | Path, other_dir: str | Path, record: bool = False,
+                   drop: list[str] | tuple[str, ...] = ()) -> dict:
     """Add the methods of another run of this protocol (``inpaint leaderboard --methods X --out-dir D``)
-    to the leaderboard in ``out_dir``, replacing their rows there, and rewrite its summary.
+    to the leaderboard in ``out_dir``, replacing their rows there, and rewrite its summary; the methods
+    in ``drop`` (a label that no longer loads, replaced by the one added) leave it.
 
     The FID features of a leaderboard are not committed (tens of MB), so a rerun of the committed one
     would measure every method again; a new checkpoint is ranked by measuring it alone and merging.
@@ -88,6 +90,7 @@ def merge_protocol(out_dir: str | Path, other_dir: str | Path, record: bool = Fa
         missing = out_dir if target is None else other_dir
         raise InpaintError(f"{missing} has no {SUMMARY}: run `inpaint leaderboard --out-dir {missing}` first.")
     added = [r["method"] for r in source["methods"]]
+    gone = set(added) | set(drop)
     frames = []
     for part in PARTS:
         theirs, ours = read_spec(other_dir / f"{part}.csv"), read_spec(out_dir / f"{part}.csv")
@@ -95,16 +98,17 @@ def merge_protocol(out_dir: str | Path, other_dir: str | Path, record: bool = Fa
             raise InpaintError(f"{other_dir / part}.csv was measured on another protocol than {out_dir}: "
                                "rerun it with the same --datasets and --n.")
         kept = read_results(out_dir / f"{part}.csv")
-        rows = pd.concat([kept[~kept["method"].isin(added)], read_results(other_dir / f"{part}.csv")], ignore_index=True)
+        rows = pd.concat([kept[~kept["method"].isin(gone)], read_results(other_dir / f"{part}.csv")], ignore_index=True)
         write_atomic(rows, out_dir / f"{part}.csv")
-        methods = [m for m in ours.methods if m not in added] + added
+        methods = [m for m in ours.methods if m not in gone] + added
         write_text_atomic(spec_path(out_dir / f"{part}.csv"), json.dumps(
             {**json.loads(spec_path(out_dir / f"{part}.csv").read_text()), "methods": methods}, indent=2))
+        fids = {k: v for k, v in read_fid(out_dir / f"{part}.csv").items() if k not in gone}
         write_text_atomic(fid_path(out_dir / f"{part}.csv"), json.dumps(
-            {**read_fid(out_dir / f"{part}.csv"), **read_fid(other_dir / f"{part}.csv")}, indent=2))
+            {**fids, **read_fid(other_dir / f"{part}.csv")}, indent=2))
         frames.append(rows.assign(part=part))
     fid = {r["method"]: {"fid": r["fid"], "images": r["fid_images"]} for r in (*target["methods"], *source["methods"])}
-    methods = [r["method"] for r in target["methods"] if r["method"] not in added] + added
+    methods = [r["method"] for r in target["methods"] if r["method"] not in gone] + added
     root = ours.data[: -len(DATA.format(root=""))]
     summary = summarize_protocol(pd.concat(frames, ignore_index=True), fid,
                                  protocol_command(root, methods, ours.n, out_dir))

@@ -257,6 +257,12 @@ def test_a_method_measured_alone_merges_into_a_leaderboard_as_if_measured_with_i
     assert cli(["leaderboard", "--merge", str(other), "--out-dir", str(ours)]) == 2
     assert "another protocol" in capsys.readouterr().err
     assert json.loads((ours / "leaderboard.json").read_text()) == merged  # nothing written
+    assert cli(["leaderboard", "--merge", str(new), "--out-dir", str(ours), "--drop", "mean-colour"]) == 0
+    dropped = json.loads((ours / "leaderboard.json").read_text())
+    assert [r["method"] for r in dropped["methods"]] == [r["method"] for r in merged["methods"] if r["method"] != "mean-colour"]
+    assert "mean-colour" not in set(read_results(ours / "object.csv")["method"])
+    assert "mean-colour" not in json.loads((ours / "object.csv.fid.json").read_text())
+    assert "mean-colour" not in dropped["command"]
 
 
 def test_leaderboard_figures_go_on_the_cards_and_into_the_catalog(tmp_path, monkeypatch):
