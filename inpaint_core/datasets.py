@@ -252,12 +252,6 @@ class _Crops(Sequence):
         return random_crop(self._last[1], self.size, np.random.default_rng([image, k]), self.min_scale)
 
 
-def array_cache_dir() -> Path:
-    """Where decoded splits (and arrays derived from them) are kept: ``$INPAINT_CACHE_DIR`` or
-    ``~/.cache/inpaint-zoo/arrays``; git-ignored, rebuilt when missing."""
-    return Path(os.environ.get("INPAINT_CACHE_DIR") or Path.home() / ".cache" / "inpaint-zoo" / "arrays")
-
-
 def cached_array(spec: str | Path, split: str, size: int | None, cache_dir: str | Path | None = None,
                  crops: int | None = None, min_scale: float = 1.0, mmap: bool = False) -> np.ndarray:
     """Decode a split once into uint8 NxHxWx3 and keep it in a git-ignored cache (training speed);
@@ -270,7 +264,7 @@ def cached_array(spec: str | Path, split: str, size: int | None, cache_dir: str 
     if crops:
         stamp += f"|crops{crops}" + (f"|scale{min_scale}" if min_scale < 1.0 else "")
     key = hashlib.sha256(stamp.encode()).hexdigest()[:16]
-    cache = Path(cache_dir or array_cache_dir())
+    cache = Path(cache_dir or os.environ.get("INPAINT_CACHE_DIR") or Path.home() / ".cache" / "inpaint-zoo" / "arrays")
     file = cache / f"{path.name.split('.')[0]}-{split}-{size}-{key}.npy"
     if not file.exists():
         array = load_split(spec, split, size, crops=crops, min_scale=min_scale).to_array()
