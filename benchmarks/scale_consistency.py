@@ -17,7 +17,7 @@ import json
 import cv2
 import numpy as np
 
-from inpaint_core import load_method
+from inpaint_core.benchmark import method_from_label
 from inpaint_core.datasets import centre_crop_resize, load_split
 from inpaint_core.maskgen import image_mask, make_mask_generator
 from inpaint_core.metrics import image_metrics
@@ -56,8 +56,7 @@ def main() -> None:
             cases.append((i, full, small))
     rows = {}
     for label in args.methods.split(","):
-        name, _, checkpoint = label.partition("@")
-        method = load_method(name, checkpoint or None)
+        method = method_from_label(label)
         errors = {"full": [], "small": []}
         for i, full, small in cases:
             truth = faces[i]

@@ -43,6 +43,11 @@ def _sample_inputs(tmp: Path) -> tuple[Path, Path]:
     return tmp / "astronaut.png", tmp / "astronaut_mask.png"
 
 
+def comma_list(text: str | None) -> list[str]:
+    """The non-empty items of a comma-separated option (method labels), stripped; none when not given."""
+    return [item.strip() for item in (text or "").split(",") if item.strip()]
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -115,7 +120,7 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     from .benchmark import BenchmarkSpec, by_bucket, paired_against, parse_metrics, read_fid, run_benchmark, summarize
 
     ratio = tuple(float(v) for v in args.ratio.split(",")) if args.ratio else None
-    spec = BenchmarkSpec([m.strip() for m in args.methods.split(",") if m.strip()], args.data, args.split, args.size,
+    spec = BenchmarkSpec(comma_list(args.methods), args.data, args.split, args.size,
                          args.masks, ratio, args.n, args.seed, args.crops, args.samples,  # type: ignore[arg-type]
                          parse_metrics(args.metrics))
     if args.against and args.against not in spec.methods:  # before the run, not after an hour of it
@@ -179,10 +184,9 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     from .leaderboard import DEFAULT_METHODS, merge_protocol, run_protocol
 
     if args.merge:
-        drop = [m.strip() for m in (args.drop or "").split(",") if m.strip()]
-        merge_protocol(args.out_dir, args.merge, record=args.record, drop=drop)
+        merge_protocol(args.out_dir, args.merge, record=args.record, drop=comma_list(args.drop))
     else:
-        methods = [m.strip() for m in args.methods.split(",") if m.strip()] if args.methods else list(DEFAULT_METHODS)
+        methods = comma_list(args.methods) if args.methods else list(DEFAULT_METHODS)
         run_protocol(args.datasets, args.out_dir, methods, args.n, progress=not args.quiet, record=args.record)
     print((Path(args.out_dir) / "leaderboard.md").read_text())
     return 0
@@ -250,7 +254,7 @@ def cmd_figure(args: argparse.Namespace) -> int:
     from .figures import comparison_figure
     from .images import save_image
 
-    labels = [m.strip() for m in args.methods.split(",") if m.strip()]
+    labels = comma_list(args.methods)
     grid = comparison_figure(labels, load_split(args.data, args.split, args.size), args.masks, args.n, args.seed,
                              args.scale)
     save_image(args.output, grid)
