@@ -207,11 +207,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     overrides = _parse_options(args.set)
     trainer = Trainer(args.method, args.data, args.out, epochs=args.epochs, max_minutes=args.max_minutes,
-                      seed=args.seed, overrides=overrides, state_dir=args.state_dir, recipe_file=args.recipe)
+                      seed=args.seed, overrides=overrides, state_dir=args.state_dir, recipe_file=args.recipe,
+                      resume=args.resume)
     if args.evaluate_only:
         trainer.evaluate_only()
     else:
-        trainer.run(resume=args.resume, progress=not args.quiet)
+        trainer.run(progress=not args.quiet)
     return 0
 
 
@@ -422,7 +423,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", required=True, help="checkpoint folder, e.g. zoo/l2ce-cifar10-32")
     train.add_argument("--epochs", type=int)
     train.add_argument("--max-minutes", type=float)
-    train.add_argument("--resume", action="store_true")
+    train.add_argument("--resume", action="store_true",
+                       help="continue the run in --state-dir with the recipe values it recorded (--set still replaces them)")
     train.add_argument("--state-dir", help="resumable state folder (default OUT/.training, git-ignored in zoo/); "
                                            "a tracked folder such as runs/ID lets another machine continue the run")
     train.add_argument("--evaluate-only", action="store_true", help="re-evaluate the checkpoint in --out, no training")

@@ -43,6 +43,7 @@ from .methods.registry import get_method_class
 from .recipes import FittedRecipe, Recipe, SGDRecipe, get_recipe
 from .tensors import batch_tensor
 from .threads import env_threads
+from .zoo import resolve_checkpoint
 
 log = logging.getLogger(__name__)
 STATE_DIR = ".training"
@@ -116,10 +117,19 @@ def retrain_command(recipe: Recipe, checkpoint_id: str) -> str:
 class Trainer:
     def __init__(self, method: str, data: str | None, out: str | Path, *, epochs: int | None = None,
                  max_minutes: float | None = None, seed: int = 0, overrides: dict[str, Any] | None = None,
-                 state_dir: str | Path | None = None, recipe_file: str | Path | None = None) -> None:
-        """``recipe_file`` (a checkpoint's ``recipe.json``) replaces the recipe's defaults; ``overrides``
-        (``--set``) and the named arguments replace both."""
-        values = {k: v for k, v in json.loads(Path(recipe_file).read_text()).items() if k != "command"} if recipe_file else {}
+                 state_dir: str | Path | None = None, recipe_file: str | Path | None = None,
+                 resume: bool = False) -> None:
+        """The recipe's values: its defaults, replaced by those a resumed run recorded in its state (so
+        a run trained with ``--set`` values continues with them), then by ``recipe_file`` (a checkpoint's
+        ``recipe.json``), then by ``overrides`` (``--set``) and the named arguments."""
+        self.out = Path(out)
+        # a run that must outlive this machine keeps its state in a tracked folder (``--state-dir runs/ID``)
+        self.state_dir = Path(state_dir) if state_dir else self.out / STATE_DIR
+        self.resume = resume
+        values = self._recorded_recipe() if resume else {}
+        if recipe_file:
+            values.update(json.loads(Path(recipe_file).read_text()))
+        values.pop("command", None)
         self.overrides = dict(overrides or {})
         values.update(self.overrides)
         for key, value in (("data", data), ("epochs", epochs), ("max_minutes", max_minutes)):
@@ -128,9 +138,10 @@ class Trainer:
         values["seed"] = seed
         self.recipe = make_recipe(method, values)
         self.cls: type[TorchMethod] = get_method_class(method)  # type: ignore[assignment]
-        self.out = Path(out)
-        # a run that must outlive this machine keeps its state in a tracked folder (``--state-dir runs/ID``)
-        self.state_dir = Path(state_dir) if state_dir else self.out / STATE_DIR
+
+    def _recorded_recipe(self) -> dict[str, Any]:
+        path = self.state_dir / "state.json"
+        return dict(json.loads(path.read_text()).get("recipe", {})) if path.exists() else {}
 
     # -- state -------------------------------------------------------------------------------------
     def _save_state(self, nets, opts, ema: AveragedModel | None, progress: dict[str, Any],
@@ -179,6 +190,17 @@ class Trainer:
             progress["best_val"] = float("inf")
         return progress
 
+    def _initialize(self, net: nn.Module, checkpoint: str) -> None:
+        """Start ``net`` from a trained checkpoint's weights (same architecture; the data may differ)."""
+        trained = load_network(self.cls.network_class, resolve_checkpoint(self.cls.name, checkpoint))
+        try:
+            net.load_state_dict(trained.state_dict())
+        except RuntimeError as exc:
+            raise InpaintError(f"init_from={checkpoint}: its network does not fit this recipe's network values "
+                               f"({type(net).__name__}: {str(exc).splitlines()[0]}). Give the values it was trained "
+                               "with (its recipe.json's 'network').") from None
+        log.info("started from the weights of %s", checkpoint)
+
     def _set_lr(self, opts: dict[str, torch.optim.Optimizer], step: int) -> None:
         """Each step's learning rate comes from the recipe: ``lr_NAME`` or ``lr``, replaced from
         ``lr_schedule`` = {network: [[from_step, lr], ...]} on. A restored optimiser's own rate is never
@@ -214,7 +236,9 @@ class Trainer:
                             drop_last=True, num_workers=r.workers)
         return loader, order
 
-    def run(self, resume: bool = False, progress: bool = True) -> Path:
+    def run(self, resume: bool | None = None, progress: bool = True) -> Path:
+        """Train (continuing from the state when resuming: the constructor's ``resume`` unless given)."""
+        resume = self.resume if resume is None else resume
         r = self.recipe
         seed = r.seed
         accelerator = self._accelerator()
@@ -236,8 +260,10 @@ class Trainer:
         val_sub = val[np.random.default_rng(seed).permutation(len(val))[: r.val_images]]
         gen = make_mask_generator(r.masks)
         nets = r.build_networks()
-        opts = r.build_optimizers(nets)
         main_name = r.inference_network
+        if r.init_from and not (resume and (self.state_dir / "state.json").exists()):
+            self._initialize(nets[main_name], r.init_from)
+        opts = r.build_optimizers(nets)
         ema = None
         if r.ema:  # warm-up: early averages do not drag the initial weights along
             decay = r.ema

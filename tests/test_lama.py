@@ -4,6 +4,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from skimage.restoration import inpaint_biharmonic
 
 from inpaint_core import load_method
 from inpaint_core.losses import PatchDiscriminator, discriminator_loss, feature_losses, gram, hole_patches
@@ -126,3 +127,18 @@ def test_a_training_step_runs_under_bf16_autocast_as_on_a_gpu(batch):
     with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
         out = nets["net"](images, masks)
     assert out.dtype == torch.float32 and float((out - telea_prefill(images, masks)).abs().max()) > 0
+
+
+def test_an_untrained_biharmonic_network_returns_scikit_images_fill(batch):
+    """The face models refine the biharmonic fill: with its last layer at zero the network is that fill,
+    and the choice travels in the checkpoint's config."""
+    images, masks = batch
+    net = PhotoNet(width=4, blocks=1, prefill="biharmonic")
+    with torch.no_grad():
+        out = net(images, masks)
+    hole = masks[1, 0].numpy().astype(bool)
+    expected = inpaint_biharmonic(images[1].permute(1, 2, 0).numpy(), hole, channel_axis=-1)
+    np.testing.assert_allclose(out[1].permute(1, 2, 0).numpy()[hole], expected[hole], atol=1e-5)
+    assert float((out - telea_prefill(images, masks)).abs().max()) > 0.01
+    with pytest.raises(ValueError, match="prefill must be one of"):
+        PhotoNet(prefill="navier-stokes")

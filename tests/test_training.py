@@ -8,6 +8,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from inpaint_core import load_method, zoo
+from inpaint_core.errors import InpaintError
 from inpaint_core.training import Trainer
 
 from .helpers import make_images
@@ -220,3 +221,32 @@ def test_every_zoo_recipe_is_valid_for_its_method_and_retrains_from_its_file(dat
     out = Trainer("l2-context-encoder", str(data), tmp_path / "a", epochs=1, seed=0, overrides=TINY).run(progress=False)
     again = Trainer("l2-context-encoder", None, tmp_path / "b", recipe_file=out / "recipe.json", seed=0)
     assert again.recipe.network == TINY["network"] and again.recipe.batch_size == 8 and again.recipe.data == str(data)
+
+
+def test_init_from_starts_a_run_at_a_trained_checkpoint(data, tmp_path):
+    """Fine-tuning: with a vanishing learning rate the new run ends where the checkpoint it started from
+    is; a network of other values is refused with the key to fix."""
+    first = Trainer("l2-context-encoder", str(data), tmp_path / "first", epochs=2, seed=3, overrides=TINY).run(progress=False)
+    tuned = Trainer("l2-context-encoder", str(data), tmp_path / "tuned", epochs=1, seed=4,
+                    overrides={**TINY, "init_from": str(first), "lr": 1e-12}).run(progress=False)
+    a, b = load_file(str(first / "model.safetensors")), load_file(str(tuned / "model.safetensors"))
+    fresh = load_file(str(Trainer("l2-context-encoder", str(data), tmp_path / "fresh", epochs=1, seed=4,
+                                  overrides={**TINY, "lr": 1e-12}).run(progress=False) / "model.safetensors"))
+    assert a.keys() == b.keys()
+    for key in a:
+        torch.testing.assert_close(b[key].float(), a[key].float(), atol=1e-3, rtol=0)
+    assert max(float((fresh[k].float() - a[k].float()).abs().max()) for k in a) > 0.01
+    wider = {**TINY, "network": {"width": 16, "bottleneck": 16}, "init_from": str(first)}
+    with pytest.raises(InpaintError, match="init_from=.*network"):
+        Trainer("l2-context-encoder", str(data), tmp_path / "wider", epochs=1, overrides=wider).run(progress=False)
+
+
+def test_a_resume_keeps_the_recipe_values_its_run_recorded(data, tmp_path):
+    """A run trained with --set values continues without repeating them: the state recorded them."""
+    values = {**TINY, "batch_size": 6}
+    Trainer("l2-context-encoder", str(data), tmp_path / "run", epochs=1, seed=0, overrides=values).run(progress=False)
+    again = Trainer("l2-context-encoder", None, tmp_path / "run", epochs=2, seed=0, resume=True)
+    assert again.recipe.batch_size == 6 and again.recipe.network == TINY["network"]
+    out = again.run(progress=False)
+    assert json.loads((out / "config.json").read_text())["inpaint_zoo"]["training"]["steps"] == 2 * (36 // 6)
+    assert Trainer("l2-context-encoder", None, tmp_path / "run", resume=True, overrides={"batch_size": 4}).recipe.batch_size == 4

@@ -7,15 +7,18 @@ through a 1x1 convolution in the frequency domain, so a repeated texture is seen
 depth. ``block="dilated"`` swaps them for GLCIC's dilated convolutions, the comparison the photo
 leaderboard settles (docs/results/photo-models.md).
 
-The network does not start from a blank hole: it refines OpenCV's Telea fill (computed inside
+The network does not start from a blank hole: it refines a classical fill (computed inside
 ``forward``, so every caller gets the same input), predicting a residual whose last layer starts at
-zero. Training begins at Telea's fill and its pixel error, and the perceptual, style and adversarial
+zero. Training begins at that fill and its pixel error, and the perceptual, style and adversarial
 terms of its recipe (:mod:`inpaint_core.recipes.lama`) add the texture that a diffusion fill smears.
+The fill is OpenCV's Telea (fast at any size: photos) or scikit-image's biharmonic (smoother and
+closer in MSE on small smooth subjects such as faces, slower on large holes).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
@@ -23,6 +26,7 @@ import cv2
 import numpy as np
 import torch
 from huggingface_hub import PyTorchModelHubMixin
+from skimage.restoration import inpaint_biharmonic
 from torch import nn
 
 from ..learned import TorchMethod
@@ -37,23 +41,35 @@ BLOCKS = ("ffc", "dilated")
 
 @lru_cache(maxsize=1)
 def _prefill_pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=env_threads() or os.cpu_count() or 1, thread_name_prefix="telea")
+    return ThreadPoolExecutor(max_workers=env_threads() or os.cpu_count() or 1, thread_name_prefix="prefill")
+
+
+def _fill_each(images: torch.Tensor, masks: torch.Tensor, one: Callable[[np.ndarray, np.ndarray], np.ndarray],
+               uint8: bool) -> torch.Tensor:
+    """``one(image HxWx3, hole HxW)`` on each image of a batch (images Bx3xHxW in [0, 1], masks Bx1xHxW,
+    1 = hole), all at once on the CPU's cores: in training on a GPU these fills, not the network, would
+    otherwise set the pace."""
+    arr = images.detach().float().clamp(0, 1).permute(0, 2, 3, 1).cpu().numpy()
+    if uint8:
+        arr = (arr * 255 + 0.5).astype(np.uint8)
+    holes = (masks.detach()[:, 0] > 0.5).cpu().numpy()
+    filled = np.stack(list(_prefill_pool().map(lambda a, h: one(a, h) if h.any() else a, arr, holes)))
+    out = torch.from_numpy(filled).to(images.device).permute(0, 3, 1, 2).to(images.dtype)
+    return images * (1 - masks) + (out / 255 if uint8 else out) * masks
 
 
 def telea_prefill(images: torch.Tensor, masks: torch.Tensor, radius: int = 3) -> torch.Tensor:
-    """OpenCV's Telea fill of each image's hole (images Bx3xHxW in [0, 1], masks Bx1xHxW, 1 = hole).
+    """OpenCV's Telea fill of each image's hole (``cv2.inpaint`` releases the GIL)."""
+    return _fill_each(images, masks, lambda a, h: cv2.inpaint(a, h.astype(np.uint8), radius, cv2.INPAINT_TELEA), True)
 
-    A batch is filled on all cores at once (``cv2.inpaint`` releases the GIL): in training on a GPU
-    these CPU fills, not the network, would otherwise set the pace."""
-    arr = (images.detach().float().clamp(0, 1) * 255 + 0.5).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
-    holes = (masks.detach()[:, 0] > 0.5).to(torch.uint8).cpu().numpy()
 
-    def one(a: np.ndarray, h: np.ndarray) -> np.ndarray:
-        return cv2.inpaint(a, h, radius, cv2.INPAINT_TELEA) if h.any() else a
+def biharmonic_prefill(images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+    """scikit-image's biharmonic fill of each image's hole: the smoothest continuation of the edge."""
+    return _fill_each(images, masks, lambda a, h: inpaint_biharmonic(a, h, channel_axis=-1).astype(np.float32), False)
 
-    filled = np.stack(list(_prefill_pool().map(one, arr, holes)))
-    out = torch.from_numpy(filled).to(images.device).permute(0, 3, 1, 2).to(images.dtype) / 255
-    return images * (1 - masks) + out * masks
+
+PREFILLS: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
+    "telea": telea_prefill, "biharmonic": biharmonic_prefill}
 
 
 class FourierUnit(nn.Module):
@@ -100,15 +116,19 @@ class DilatedBlock(nn.Module):
 
 
 class PhotoNet(nn.Module, PyTorchModelHubMixin):
-    """Encoder to 1/4 resolution, residual blocks there, decoder with skips; output = Telea fill + residual."""
+    """Encoder to 1/4 resolution, residual blocks there, decoder with skips; output = classical fill
+    (``prefill``: Telea or biharmonic) + residual."""
 
     multiple = 4
 
     def __init__(self, width: int = 24, blocks: int = 4, block: str = "ffc",
-                 dilations: tuple[int, ...] = (2, 4, 8, 2)) -> None:
+                 dilations: tuple[int, ...] = (2, 4, 8, 2), prefill: str = "telea") -> None:
         super().__init__()
         if block not in BLOCKS:
             raise ValueError(f"block must be one of {BLOCKS}, got {block!r}")
+        if prefill not in PREFILLS:
+            raise ValueError(f"prefill must be one of {tuple(PREFILLS)}, got {prefill!r}")
+        self.prefill = prefill
         w = width
         act = nn.GELU
         self.enc_full = nn.Sequential(nn.Conv2d(4, w, 5, padding=2), act())
@@ -126,7 +146,7 @@ class PhotoNet(nn.Module, PyTorchModelHubMixin):
 
     def forward(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Bx3xHxW image (hole pixels ignored), Bx1xHxW mask; H and W multiples of 4."""
-        prefill = telea_prefill(image, mask)
+        prefill = PREFILLS[self.prefill](image, mask)
         full = self.enc_full(torch.cat([prefill * 2 - 1, mask], 1))
         half = self.enc_half(full)
         x = self.merge_half(torch.cat([self.up_half(self.middle(self.enc_quarter(half))), half], 1))
@@ -137,7 +157,8 @@ class PhotoNet(nn.Module, PyTorchModelHubMixin):
 @register_method
 class LaMa(TorchMethod):
     name = "lama"
-    description = "Fourier-convolution network refining a Telea fill, trained on photo crops: object removal in photos."
+    description = ("Fourier-convolution network refining a classical fill: object removal in photos, or in aligned "
+                   "faces with a face checkpoint.")
     paper = "Suvorov et al., Resolution-robust Large Mask Inpainting with Fourier Convolutions (CPU-sized)"
     capabilities = Capabilities(size_multiple=4, needs_checkpoint=True, needs_visible=True)
     memory_per_pixel = 600.0

@@ -114,6 +114,8 @@ class SGDRecipe(Recipe):
     ema: float | None = Field(None, description="decay of the running average of the weights")
     flip: bool = Field(False, description="mirror a random half of the examples")
     early_stopping: bool = Field(True, description="keep the weights of the best validation loss")
+    init_from: str | None = Field(None, description="a checkpoint of the same network (zoo id or folder) whose "
+                                                     "weights start the run: fine-tuning instead of a blank start")
     val_images: int = 1000
     max_steps: int | None = Field(None, description="stop after this many steps")
     workers: int = Field(0, description="data loader worker processes (masks are drawn there)")
