@@ -48,6 +48,8 @@ from .zoo import resolve_checkpoint
 log = logging.getLogger(__name__)
 STATE_DIR = ".training"
 #: Recipe keys that define the validation set; a resume that changes one restarts the early stopping.
+#: When a run stops: a resume says it anew rather than inheriting the budget it was stopped by.
+STOPPING_KEYS = ("epochs", "max_minutes", "max_steps")
 VALIDATION_KEYS = ("data", "size", "masks", "val_images", "crops_per_image", "crop_min_scale", "seed")
 
 
@@ -120,8 +122,9 @@ class Trainer:
                  state_dir: str | Path | None = None, recipe_file: str | Path | None = None,
                  resume: bool = False) -> None:
         """The recipe's values: its defaults, replaced by those a resumed run recorded in its state (so
-        a run trained with ``--set`` values continues with them), then by ``recipe_file`` (a checkpoint's
-        ``recipe.json``), then by ``overrides`` (``--set``) and the named arguments."""
+        a run trained with ``--set`` values continues with them; how long to train is the resume's own
+        say), then by ``recipe_file`` (a checkpoint's ``recipe.json``), then by ``overrides`` (``--set``)
+        and the named arguments."""
         self.out = Path(out)
         # a run that must outlive this machine keeps its state in a tracked folder (``--state-dir runs/ID``)
         self.state_dir = Path(state_dir) if state_dir else self.out / STATE_DIR
@@ -141,7 +144,8 @@ class Trainer:
 
     def _recorded_recipe(self) -> dict[str, Any]:
         path = self.state_dir / "state.json"
-        return dict(json.loads(path.read_text()).get("recipe", {})) if path.exists() else {}
+        recorded = json.loads(path.read_text()).get("recipe", {}) if path.exists() else {}
+        return {k: v for k, v in recorded.items() if k not in STOPPING_KEYS}
 
     # -- state -------------------------------------------------------------------------------------
     def _save_state(self, nets, opts, ema: AveragedModel | None, progress: dict[str, Any],

@@ -243,10 +243,11 @@ def test_init_from_starts_a_run_at_a_trained_checkpoint(data, tmp_path):
 
 def test_a_resume_keeps_the_recipe_values_its_run_recorded(data, tmp_path):
     """A run trained with --set values continues without repeating them: the state recorded them."""
-    values = {**TINY, "batch_size": 6}
-    Trainer("l2-context-encoder", str(data), tmp_path / "run", epochs=1, seed=0, overrides=values).run(progress=False)
+    values = {**TINY, "batch_size": 6, "max_steps": 6}
+    Trainer("l2-context-encoder", str(data), tmp_path / "run", epochs=2, seed=0, overrides=values).run(progress=False)
     again = Trainer("l2-context-encoder", None, tmp_path / "run", epochs=2, seed=0, resume=True)
     assert again.recipe.batch_size == 6 and again.recipe.network == TINY["network"]
+    assert again.recipe.max_steps is None  # how long to train is the resume's own say
     out = again.run(progress=False)
     assert json.loads((out / "config.json").read_text())["inpaint_zoo"]["training"]["steps"] == 2 * (36 // 6)
     assert Trainer("l2-context-encoder", None, tmp_path / "run", resume=True, overrides={"batch_size": 4}).recipe.batch_size == 4
