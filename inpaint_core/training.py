@@ -47,9 +47,9 @@ from .zoo import resolve_checkpoint
 
 log = logging.getLogger(__name__)
 STATE_DIR = ".training"
-#: Recipe keys that define the validation set; a resume that changes one restarts the early stopping.
 #: When a run stops: a resume says it anew rather than inheriting the budget it was stopped by.
 STOPPING_KEYS = ("epochs", "max_minutes", "max_steps")
+#: Recipe keys that define the validation set; a resume that changes one restarts the early stopping.
 VALIDATION_KEYS = ("data", "size", "masks", "val_images", "crops_per_image", "crop_min_scale", "seed")
 
 
@@ -240,9 +240,9 @@ class Trainer:
                             drop_last=True, num_workers=r.workers)
         return loader, order
 
-    def run(self, resume: bool | None = None, progress: bool = True) -> Path:
-        """Train (continuing from the state when resuming: the constructor's ``resume`` unless given)."""
-        resume = self.resume if resume is None else resume
+    def run(self, progress: bool = True) -> Path:
+        """Train, continuing from the state when the trainer was made with ``resume`` and there is one."""
+        resume = self.resume and (self.state_dir / "state.json").exists()
         r = self.recipe
         seed = r.seed
         accelerator = self._accelerator()
@@ -265,7 +265,7 @@ class Trainer:
         gen = make_mask_generator(r.masks)
         nets = r.build_networks()
         main_name = r.inference_network
-        if r.init_from and not (resume and (self.state_dir / "state.json").exists()):
+        if r.init_from and not resume:
             self._initialize(nets[main_name], r.init_from)
         opts = r.build_optimizers(nets)
         ema = None
@@ -288,7 +288,7 @@ class Trainer:
 
         state = {"epoch": 0, "batch": 0, "step": 0, "seconds": 0.0, "best_val": float("inf")}
         log_path = self.out / "training_log.csv"
-        if resume and (self.state_dir / "state.json").exists():
+        if resume:
             state = self._load_state(accelerator, nets, opts, ema)
             log.info("resumed at epoch %d, batch %d, step %d", state["epoch"], state["batch"], state["step"])
         elif main_process:  # a fresh run: nothing of an earlier run in this folder (log, best weights, state) carries over

@@ -116,7 +116,7 @@ def train(args: argparse.Namespace, overrides: dict) -> None:
         log.info("%s: %.1f minutes spent, training to %.1f", attempt, spent, budget)
         try:
             Trainer(args.method, None, args.out, max_minutes=budget, overrides=overrides,
-                    state_dir=args.state_dir).run(resume=True)
+                    state_dir=args.state_dir, resume=True).run()
             return
         except RuntimeError:
             log.error("training failed %s:\n%s", attempt, traceback.format_exc())

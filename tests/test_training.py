@@ -57,7 +57,7 @@ def test_resume_continues_where_it_stopped(data, tmp_path):
     part.run(progress=False)
     state = json.loads((tmp_path / "part" / ".training" / "state.json").read_text())
     assert state["progress"]["epoch"] == 1 and state["progress"]["step"] == 4
-    Trainer("l2-context-encoder", str(data), tmp_path / "part", epochs=2, seed=0, overrides=flips).run(resume=True, progress=False)
+    Trainer("l2-context-encoder", str(data), tmp_path / "part", epochs=2, seed=0, overrides=flips, resume=True).run(progress=False)
     a = load_file(tmp_path / "full" / ".training" / "state.safetensors")
     b = load_file(tmp_path / "part" / ".training" / "state.safetensors")
     assert set(a) == set(b)
@@ -72,7 +72,7 @@ def test_resume_continues_where_it_stopped(data, tmp_path):
     Trainer("l2-context-encoder", str(data), tmp_path / "again", epochs=1, seed=0, overrides=flips).run(progress=False)
     best = tmp_path / "again" / ".training" / "best.safetensors"
     save_file({k: torch.zeros_like(v) for k, v in load_file(best).items()}, best)
-    Trainer("l2-context-encoder", str(data), tmp_path / "again", epochs=2, seed=0, overrides=flips).run(resume=True, progress=False)
+    Trainer("l2-context-encoder", str(data), tmp_path / "again", epochs=2, seed=0, overrides=flips, resume=True).run(progress=False)
     again = load_file(tmp_path / "again" / ".training" / "state.safetensors")
     for key in (k for k in a if k.startswith("ema.")):
         assert np.array_equal(a[key].numpy(), again[key].numpy()), key
@@ -82,8 +82,8 @@ def test_a_resume_on_new_validation_masks_chooses_the_best_weights_afresh(data, 
     out = tmp_path / "masks"
     Trainer("l2-context-encoder", str(data), out, epochs=1, seed=0, overrides={**TINY, "masks": "rect"}).run(progress=False)
     easy = json.loads((out / ".training" / "state.json").read_text())["progress"]["best_val"]
-    Trainer("l2-context-encoder", str(data), out, epochs=2, seed=0, overrides={**TINY, "masks": "top:0.75"}).run(
-        resume=True, progress=False)
+    Trainer("l2-context-encoder", str(data), out, epochs=2, seed=0, overrides={**TINY, "masks": "top:0.75"},
+            resume=True).run(progress=False)
     last = float((out / "training_log.csv").read_text().splitlines()[-1].split(",")[-1])
     best = json.loads((out / ".training" / "state.json").read_text())["progress"]["best_val"]
     assert best == last > easy  # worse than the best before the change, yet the new run's weights are kept
@@ -109,7 +109,7 @@ def test_a_fresh_run_ignores_an_earlier_runs_state_in_the_same_folder(data, tmp_
 def test_learning_rate_set_on_a_resume_replaces_the_restored_one(data, tmp_path):
     Trainer("l2-context-encoder", str(data), tmp_path / "lr", epochs=1, seed=0, overrides=TINY).run(progress=False)
     Trainer("l2-context-encoder", str(data), tmp_path / "lr", epochs=2, seed=0,
-            overrides={**TINY, "lr": 3e-5}).run(resume=True, progress=False)
+            overrides={**TINY, "lr": 3e-5}, resume=True).run(progress=False)
     state = json.loads((tmp_path / "lr" / ".training" / "state.json").read_text())
     assert state["optimizers"]["net"]["param_groups"][0]["lr"] == 3e-5 and state["progress"]["epoch"] == 2
 
@@ -121,7 +121,7 @@ def test_learning_rate_schedule_decays_at_the_given_steps(data, tmp_path):
     state = json.loads((tmp_path / "s" / ".training" / "state.json").read_text())
     assert state["optimizers"]["net"]["param_groups"][0]["lr"] == 1e-5
     Trainer("l2-context-encoder", str(data), tmp_path / "s", epochs=2, seed=0,
-            overrides={**TINY, **schedule}).run(resume=True, progress=False)  # steps 4-7
+            overrides={**TINY, **schedule}, resume=True).run(progress=False)  # steps 4-7
     state = json.loads((tmp_path / "s" / ".training" / "state.json").read_text())
     assert state["optimizers"]["net"]["param_groups"][0]["lr"] == 1e-6
 
@@ -152,7 +152,7 @@ def test_a_run_resumes_from_a_state_folder_outside_the_checkpoint(data, tmp_path
             state_dir=state_dir).run(progress=False)
     assert (state_dir / "state.safetensors").is_file() and not (tmp_path / "a" / ".training").exists()
     Trainer("l2-context-encoder", str(data), tmp_path / "b", epochs=2, seed=0, overrides=TINY,
-            state_dir=state_dir).run(resume=True, progress=False)
+            state_dir=state_dir, resume=True).run(progress=False)
     assert json.loads((state_dir / "state.json").read_text())["progress"]["epoch"] == 2
 
 
@@ -168,7 +168,7 @@ def test_a_resume_with_its_budget_spent_publishes_the_state_without_a_step(data,
     spent = state["progress"]["seconds"] / 60
     before = load_file(str(state_dir / "best.safetensors"))
     out = Trainer("l2-context-encoder", str(data), tmp_path / "b", epochs=5, max_minutes=spent, seed=0,
-                  overrides=TINY, state_dir=state_dir).run(resume=True, progress=False)
+                  overrides=TINY, state_dir=state_dir, resume=True).run(progress=False)
     meta = json.loads((out / "config.json").read_text())["inpaint_zoo"]
     assert meta["training"]["steps"] == state["progress"]["step"] and meta["training"]["epochs"] == 1
     assert meta["training"]["device"].startswith("NVIDIA H100 80GB HBM3, then cpu")
