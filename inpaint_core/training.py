@@ -34,7 +34,8 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from .batches import EpochOrder, TrainingSet, masks_tensor
-from .checkpoints import META_KEY, RECIPE, load_network, read_config, save_network, update_meta, write_card
+from .checkpoints import (META_KEY, RECIPE, WEIGHTS, load_network, read_config, save_network, sha256_file, update_meta,
+                          write_card)
 from .datasets import cached_array, describe_split, load_split
 from .errors import InpaintError
 from .learned import TorchMethod
@@ -99,6 +100,13 @@ def make_recipe(method: str, values: dict[str, Any]) -> Recipe:
         problems = "; ".join((f"{'.'.join(map(str, e['loc']))}: " if e["loc"] else "")
                              + e["msg"].removeprefix("Value error, ") for e in exc.errors())
         raise InpaintError(f"'{method}' recipe values rejected: {problems}.") from None
+
+
+def recipe_record(recipe: Recipe) -> dict[str, Any]:
+    """The values ``recipe.json`` keeps: all but the ``None``s that are the defaults too (a ``None`` over
+    a default that is not, such as whole images instead of crops, must survive a retrain from the file)."""
+    defaults = type(recipe)().model_dump(mode="json")
+    return {k: v for k, v in recipe.model_dump(mode="json").items() if v is not None or defaults[k] is not None}
 
 
 def retrain_command(recipe: Recipe, checkpoint_id: str) -> str:
@@ -195,8 +203,18 @@ class Trainer:
         return progress
 
     def _initialize(self, net: nn.Module, checkpoint: str) -> None:
-        """Start ``net`` from a trained checkpoint's weights (same architecture; the data may differ)."""
-        trained = load_network(self.cls.network_class, resolve_checkpoint(self.cls.name, checkpoint))
+        """Start ``net`` from a trained checkpoint's weights (same architecture; the data may differ), and
+        record which weights those were: the recipe names a zoo id, and an id outlives its weights."""
+        folder = resolve_checkpoint(self.cls.name, checkpoint)
+        digest = sha256_file(folder / WEIGHTS)
+        if self.recipe.init_sha256 not in (None, digest):
+            raise InpaintError(f"init_from={checkpoint}: its weights (sha256 {digest[:12]}) are not the ones this "
+                               f"recipe started from ({self.recipe.init_sha256[:12]}); the checkpoint was republished "
+                               f"since. Give the folder of that version as init_from (the repository's history of "
+                               f"zoo/{Path(checkpoint).name} has it), or --set init_sha256=null to start from the "
+                               "current weights.")
+        self.recipe.init_sha256 = digest
+        trained = load_network(self.cls.network_class, folder)
         try:
             net.load_state_dict(trained.state_dict())
         except RuntimeError as exc:
@@ -444,7 +462,7 @@ def publish(cls: type[TorchMethod], net: torch.nn.Module, out: Path, recipe: Rec
         "seed": r.seed, "git_revision": git_revision(), "reductions": r.reductions, **meta,
     }
     save_network(net, out, meta, fp16=r.fp16)
-    record = record or r.model_dump(mode="json", exclude_none=True)
+    record = record or recipe_record(r)
     (out / RECIPE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     saved = cls(checkpoint=out)
     rows = list(evaluate_method(saved, images, r.eval_masks, n=n_eval, seed=r.seed, metrics=("lpips",)))

@@ -1,5 +1,6 @@
 """The trainer end to end on a tiny generated data set: log, resumable state, card, catalog."""
 
+import hashlib
 import json
 
 import numpy as np
@@ -218,14 +219,18 @@ def test_every_zoo_recipe_is_valid_for_its_method_and_retrains_from_its_file(dat
         assert recipe.data == saved["data"] and saved["command"].startswith(f"inpaint train {method} ")
         checked += 1
     assert checked >= 20
-    out = Trainer("l2-context-encoder", str(data), tmp_path / "a", epochs=1, seed=0, overrides=TINY).run(progress=False)
+    no_average = {**TINY, "ema": None}  # a None over a default that is not: the file must keep it
+    out = Trainer("l2-context-encoder", str(data), tmp_path / "a", epochs=1, seed=0, overrides=no_average).run(progress=False)
     again = Trainer("l2-context-encoder", None, tmp_path / "b", recipe_file=out / "recipe.json", seed=0)
     assert again.recipe.network == TINY["network"] and again.recipe.batch_size == 8 and again.recipe.data == str(data)
+    assert type(again.recipe)().ema is not None and again.recipe.ema is None
+    assert "max_steps" not in json.loads((out / "recipe.json").read_text())  # a None that is the default is left out
 
 
 def test_init_from_starts_a_run_at_a_trained_checkpoint(data, tmp_path):
     """Fine-tuning: with a vanishing learning rate the new run ends where the checkpoint it started from
-    is; a network of other values is refused with the key to fix."""
+    is; the recipe records which weights those were, and a retrain from a republished checkpoint is
+    refused; a network of other values is refused with the key to fix."""
     first = Trainer("l2-context-encoder", str(data), tmp_path / "first", epochs=2, seed=3, overrides=TINY).run(progress=False)
     tuned = Trainer("l2-context-encoder", str(data), tmp_path / "tuned", epochs=1, seed=4,
                     overrides={**TINY, "init_from": str(first), "lr": 1e-12}).run(progress=False)
@@ -236,6 +241,12 @@ def test_init_from_starts_a_run_at_a_trained_checkpoint(data, tmp_path):
     for key in a:
         torch.testing.assert_close(b[key].float(), a[key].float(), atol=1e-3, rtol=0)
     assert max(float((fresh[k].float() - a[k].float()).abs().max()) for k in a) > 0.01
+    recorded = json.loads((tuned / "recipe.json").read_text())
+    assert recorded["init_sha256"] == hashlib.sha256((first / "model.safetensors").read_bytes()).hexdigest()
+    assert "init_sha256" in recorded["command"]
+    Trainer("l2-context-encoder", str(data), first, epochs=1, seed=5, overrides=TINY).run(progress=False)  # republished
+    with pytest.raises(InpaintError, match="republished"):
+        Trainer("l2-context-encoder", None, tmp_path / "again", recipe_file=tuned / "recipe.json", epochs=1).run(progress=False)
     wider = {**TINY, "network": {"width": 16, "bottleneck": 16}, "init_from": str(first)}
     with pytest.raises(InpaintError, match="init_from=.*network"):
         Trainer("l2-context-encoder", str(data), tmp_path / "wider", epochs=1, overrides=wider).run(progress=False)

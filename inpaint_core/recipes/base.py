@@ -116,6 +116,9 @@ class SGDRecipe(Recipe):
     early_stopping: bool = Field(True, description="keep the weights of the best validation loss")
     init_from: str | None = Field(None, description="a checkpoint of the same network (zoo id or folder) whose "
                                                      "weights start the run: fine-tuning instead of a blank start")
+    init_sha256: str | None = Field(None, description="the sha256 of init_from's weights, recorded when the run "
+                                                       "starts: a zoo id is republished, a retrain must not "
+                                                       "start from its newer weights unnoticed")
     val_images: int = 1000
     max_steps: int | None = Field(None, description="stop after this many steps")
     workers: int = Field(0, description="data loader worker processes (masks are drawn there)")
