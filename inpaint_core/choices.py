@@ -1,6 +1,7 @@
 """What a person can pick: every registered method, learned ones once per checkpoint, each with the
 kind of image it is for, ordered so that the tools for photos come first (best on the photo
-leaderboard first) and the research reproductions (faces, CIFAR-10 objects, digits) after them.
+leaderboard first), then each other kind of image: its tools (the face network that beats the
+classical fills on full-size faces), then its research reproductions (faces, CIFAR-10 objects, digits).
 
 The app, the dashboard and the CLI read this one list, so a checkpoint that lands in the catalog
 appears everywhere with the same name and the same warning.
@@ -26,6 +27,8 @@ DOMAIN_NOTES = {
     "objects": "research reproduction: 32 px CIFAR-10-like objects only",
     "digits": "research reproduction: 28 px digits only",
 }
+#: The same for a catalogued tool of a domain other than photos (``Entry.tool``).
+TOOL_NOTES = {"faces": "for aligned face portraits (a face filling the frame upright, as CelebA's crops)"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class MethodChoice:
     checkpoint: str | None
     domain: str
     description: str
+    tool: bool = True  # meant for people's images of its domain, not a research reproduction
 
     @property
     def for_photos(self) -> bool:
@@ -54,7 +58,8 @@ def _unavailable(cls: type, entry: Entry) -> str | None:
 
 
 def method_choices(include_research: bool = True) -> list[MethodChoice]:
-    """The picker's entries: photo tools first in leaderboard order, then each research domain."""
+    """The picker's entries: photo tools first in leaderboard order, then each other domain's tools and
+    research reproductions."""
     entries = load_catalog()
     choices = []
     for cls in list_methods():
@@ -67,11 +72,14 @@ def method_choices(include_research: bool = True) -> list[MethodChoice]:
                 log.info("%s@%s left out of the picker: %s", cls.name, entry.id, reason)
                 continue
             domain = entry.domain or "photos"
-            note = DOMAIN_NOTES.get(domain, domain)
-            label = f"{cls.name} · {entry.id}" + ("" if domain == "photos" else f" — {domain} (research)")
+            tool = domain == "photos" or entry.tool
+            label, note = f"{cls.name} · {entry.id}", DOMAIN_NOTES.get(domain, domain)
+            if domain != "photos":
+                label += f" — {domain}" if tool else f" — {domain} (research)"
+                note = TOOL_NOTES.get(domain, domain) if tool else note
             choices.append(MethodChoice(label, f"{cls.name}@{entry.id}", cls.name, entry.id, domain,
                                         f"{cls.description} Checkpoint `{entry.id}` ({note}): trained on "
-                                        f"{entry.dataset}, {entry.resolution} px."))
+                                        f"{entry.dataset}, {entry.resolution} px.", tool))
     if not include_research:
         choices = [c for c in choices if c.for_photos]
     try:
@@ -81,4 +89,5 @@ def method_choices(include_research: bool = True) -> list[MethodChoice]:
         ranked = []
     rank = {key: i for i, key in enumerate(ranked)}
     order = {domain: i for i, domain in enumerate(DOMAINS)}
-    return sorted(choices, key=lambda c: (order.get(c.domain, len(order)), rank.get(c.key, len(rank)), c.label))
+    return sorted(choices, key=lambda c: (order.get(c.domain, len(order)), not c.tool, rank.get(c.key, len(rank)),
+                                          c.label))

@@ -47,6 +47,9 @@ class Entry:
     metrics: dict[str, Any] = field(default_factory=dict)
     default: bool = False
     domain: str = ""  # one of DOMAINS: the images the checkpoint is for
+    #: Meant for people's own images of its domain (it beats the classical fills on that domain's benchmark),
+    #: not only a reproduction of its paper's protocol; photo checkpoints are offered as tools anyway.
+    tool: bool = False
 
 
 def catalog_path(root: Path | None = None) -> Path:
@@ -195,7 +198,7 @@ def register(folder: Path, method: str, dataset: str, resolution: int, metrics: 
         repo_id=repo_id or (old.repo_id if old else f"inpaint-zoo/{folder.name}"),
         revision=old.revision if old else "main", files=folder_files(folder), metrics=metrics,
         default=default if default is not None else (old.default if old else not others_default),
-        domain=domain or (old.domain if old else ""),
+        domain=domain or (old.domain if old else ""), tool=old.tool if old else False,
     )
     save_catalog([e for e in entries if e.id != entry.id] + [entry])
     return entry

@@ -38,6 +38,26 @@ def test_choices_come_from_registry_and_zoo():
     assert any(label.startswith("mle-normal · ") for label in labels)  # committed zoo checkpoint
 
 
+def test_a_face_tool_is_not_labelled_a_research_reproduction(tmp_path, monkeypatch):
+    """A catalogued face checkpoint marked as a tool is offered for face portraits, ahead of the face
+    reproductions; the others keep their research mark."""
+    from inpaint_core import zoo
+
+    root, kept = tmp_path / "zoo", ("lama-celeba-176", "pconv-celeba-64")
+    for checkpoint in kept:
+        shutil.copytree(zoo.zoo_dir() / checkpoint, root / checkpoint)
+    entries = [e for e in zoo.load_catalog() if e.id in kept]
+    for e in entries:
+        e.tool = e.id == "lama-celeba-176"
+    zoo.save_catalog(entries, root)
+    monkeypatch.setenv("INPAINT_ZOO_DIR", str(root))
+    faces = [c for c in method_choices() if c.domain == "faces"]
+    assert [c.label for c in faces] == ["lama · lama-celeba-176 — faces", "lama-patchmatch · lama-celeba-176 — faces",
+                                        "pconv · pconv-celeba-64 — faces (research)"]
+    assert "face portraits" in faces[0].description and "research" not in faces[0].description
+    assert "research reproduction" in faces[2].description
+
+
 def test_the_default_method_is_the_best_available_on_the_photo_leaderboard(tmp_path, monkeypatch):
     choices = method_choices()
     board = tmp_path / "board"
