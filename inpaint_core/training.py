@@ -396,6 +396,7 @@ class Trainer:
         # measure, such as perceptual terms) the last ones are kept
         if val_loss < state["best_val"] or not r.early_stopping:
             state["best_val"] = min(val_loss, state["best_val"])
+            state["kept_val"] = val_loss  # the card's figure is that of the weights it publishes
             best.load_state_dict(evaluated.state_dict())
             self.state_dir.mkdir(parents=True, exist_ok=True)
             save_file({k: v.detach().cpu().contiguous() for k, v in best.state_dict().items()}, str(best_path))
@@ -432,7 +433,8 @@ class Trainer:
         r.command = retrain_command(r, self.out.name)
         training = {"minutes": round(state["seconds"] / 60, 1), "steps": state["step"], "epochs": state["epoch"],
                     "device": ", then ".join(state.get("devices") or [self._device_note()])}
-        publish(self.cls, net, self.out, r, {"training": training, **r.card_meta()}, state["best_val"])
+        publish(self.cls, net, self.out, r, {"training": training, **r.card_meta()},
+                state.get("kept_val", state["best_val"]))
         return self.out
 
 

@@ -97,6 +97,9 @@ def test_without_early_stopping_the_last_weights_are_kept(data, tmp_path):
     saved = load_file(out / "model.safetensors")
     for key, value in saved.items():  # the final running average, as stored (fp16)
         assert torch.equal(value, state[f"ema.{key}"].to(value.dtype)), key
+    losses = [float(row.split(",")[-1]) for row in (out / "training_log.csv").read_text().splitlines()[1:]]
+    card = json.loads((out / "config.json").read_text())["inpaint_zoo"]["validation_metrics"]["best_val_loss"]
+    assert card == losses[-1]  # the kept weights' own loss, not the lowest of the run (an earlier epoch here)
 
 
 def test_a_fresh_run_ignores_an_earlier_runs_state_in_the_same_folder(data, tmp_path):
