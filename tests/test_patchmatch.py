@@ -50,29 +50,24 @@ def test_repeated_texture_is_continued_where_diffusion_smears_it():
     assert lpips(fills["patchmatch"], image) < lpips(fills["telea"], image)
 
 
-def test_the_guide_draws_patchmatchs_copies_towards_the_networks_fill():
-    """A dark noisy photo with a bright strip at the right and a hole in the dark part: PatchMatch alone
-    continues the dark surroundings; guided by a structure that says the hole is bright, it copies from
-    the bright strip instead. The guide holds the photo outside the hole and the structure inside,
-    within the range the wheel compares without wrapping around."""
-    from inpaint_core.methods.lama_patchmatch import GUIDE_RANGE, guide_map
-    from inpaint_core.methods.patchmatch import patchmatch_fill
+def test_the_hybrid_keeps_patchmatchs_texture_and_takes_the_networks_shading_inside_the_hole():
+    """Stripes (texture) under a flat structure of another brightness: deep in the hole the blend has the
+    structure's mean and the stripes' contrast; at the hole's edge it is the texture; outside, untouched."""
+    from inpaint_core.methods.lama_patchmatch import EDGE_REACH, blend_frequencies
 
-    rng = np.random.default_rng(0)
-    image = np.clip(0.25 + 0.08 * rng.standard_normal((128, 128, 1)), 0, 1).repeat(3, 2).astype(np.float32)
-    image[:, 96:] = np.clip(image[:, 96:] + 0.5, 0, 1)
+    stripes = np.where((np.arange(128) // 2) % 2 == 0, 0.7, 0.3).astype(np.float32)
+    texture = np.repeat(np.repeat(stripes[None, :, None], 128, 0), 3, 2)
+    structure = texture.copy()
     mask = np.zeros((128, 128), bool)
-    mask[48:80, 24:56] = True
-    structure = np.where(mask[..., None], np.float32(0.75), image)
-    photo_with_hole = np.where(mask[..., None], np.float32(0), image)
-    guide = guide_map(photo_with_hole, structure, mask, blur=0.0)
-    assert guide.dtype == np.float32 and guide.min() >= 0 and guide.max() <= GUIDE_RANGE
-    assert guide[64, 40, 0] == pytest.approx(0.75 * GUIDE_RANGE) and guide[10, 10, 0] == pytest.approx(image[10, 10].mean() * GUIDE_RANGE)
-    centre = (slice(56, 72), slice(32, 48))
-    alone = patchmatch_fill(photo_with_hole, mask, 0)
-    guided = patchmatch_fill(photo_with_hole, mask, 0, guide=guide_map(photo_with_hole, structure, mask, 6.0), guide_weight=0.5)
-    assert alone[centre].mean() < 0.3  # measured 0.24: the dark surroundings continued
-    assert guided[centre].mean() > 0.4  # measured 0.47: copies from the bright strip
+    mask[24:104, 24:104] = True
+    structure[mask] = 0.2
+    out = blend_frequencies(texture, structure, mask, sigma=8.0)
+    assert np.array_equal(out[~mask], texture[~mask])
+    inner = out[24 + int(EDGE_REACH):104 - int(EDGE_REACH), 24 + int(EDGE_REACH):104 - int(EDGE_REACH), 0]
+    assert inner.mean() == pytest.approx(0.2, abs=0.02)  # the stripes' mean was 0.5
+    assert inner.std() == pytest.approx(0.2, abs=0.01)  # the stripes' contrast kept
+    edge = out[24, 40:88, 0]  # the hole's first row: PatchMatch's pixels, almost untouched
+    assert np.abs(edge - texture[24, 40:88, 0]).max() < 0.05
 
 
 def test_the_hybrid_runs_the_photo_networks_checkpoints_and_keeps_visible_pixels(photo):

@@ -23,23 +23,15 @@ PATCH_SIZE = Option(3, "patch radius in pixels (patches of (2r+1)^2 pixels): lar
                        "much slower", minimum=1, maximum=15)
 
 
-def patchmatch_fill(image: np.ndarray, mask: np.ndarray, seed: int, patch_size: int = 3,
-                    guide: np.ndarray | None = None, guide_weight: float = 0.0) -> np.ndarray:
-    """PatchMatch's fill of ``mask`` (True = hole) in a float image, repeatable from ``seed``; with a
-    ``guide`` (HxWx3 float32, the first two channels compared, see
-    :func:`inpaint_core.methods.lama_patchmatch.guide_map`) the search also weighs, by ``guide_weight``,
-    how far a source pixel's guide values are from those of the pixel it fills."""
+def patchmatch_fill(image: np.ndarray, mask: np.ndarray, seed: int, patch_size: int = 3) -> np.ndarray:
+    """PatchMatch's fill of ``mask`` (True = hole) in a float image, repeatable from ``seed``."""
     try:
         import patchmatch  # the wheel's native library loads on first use, not at registry import
     except ImportError as exc:
         raise InpaintError("PatchMatch needs the PyPatchMatch wheel: pip install pypatchmatch") from exc
     with _LOCK:
         patchmatch.set_random_seed(seed)
-        if guide is None:
-            out = patchmatch.inpaint(to_uint8(image), mask.astype(np.uint8) * 255, patch_size=int(patch_size))
-        else:
-            out = patchmatch.inpaint_regularity(to_uint8(image), mask.astype(np.uint8) * 255, guide,
-                                                patch_size=int(patch_size), guide_weight=float(guide_weight))
+        out = patchmatch.inpaint(to_uint8(image), mask.astype(np.uint8) * 255, patch_size=int(patch_size))
     return to_float(out)
 
 
