@@ -285,6 +285,7 @@ class Trainer:
         main_name = r.inference_network
         if r.init_from and not resume:
             self._initialize(nets[main_name], r.init_from)
+            r.initialized(nets[main_name])
         opts = r.build_optimizers(nets)
         ema = None
         if r.ema:  # warm-up: early averages do not drag the initial weights along

@@ -23,7 +23,7 @@ def test_every_trainable_method_is_checked():
 @pytest.mark.parametrize("name", TRAINED)
 def test_a_training_step_runs_on_the_inputs_device(name, monkeypatch):
     if name == "lama":  # OpenCV fills on the CPU and copies back to the input's device: no meta data to copy
-        monkeypatch.setitem(lama.PREFILLS, "telea", lambda images, masks: images)
+        monkeypatch.setitem(lama.PREFILLS, "telea", lambda images, masks, generator=None: images)
     if name == "glcic":  # the local window is placed from the mask's values, which meta tensors do not have
         monkeypatch.setattr(glcic, "local_boxes", lambda masks, side: [(0, 0)] * len(masks))
     recipe = next(r for r in list_recipes() if r.method == name)()

@@ -142,3 +142,35 @@ def test_an_untrained_biharmonic_network_returns_scikit_images_fill(batch):
     assert float((out - telea_prefill(images, masks)).abs().max()) > 0.01
     with pytest.raises(ValueError, match="prefill must be one of"):
         PhotoNet(prefill="navier-stokes")
+
+
+def test_an_untrained_patchmatch_network_returns_patchmatchs_fill_repeatably(batch, tmp_path):
+    """The PatchMatch prefill: each image's hole filled by PatchMatch with a seed drawn from the given
+    generator (training: torch's), so a seeded fill repeats and another seed copies other patches; a
+    checkpoint with it is a stochastic method whose seed reaches PatchMatch."""
+    from skimage import data
+
+    from inpaint_core.checkpoints import save_network
+    from inpaint_core.methods.patchmatch import patchmatch_fill
+
+    images, masks = batch
+    net = PhotoNet(width=4, blocks=1, prefill="patchmatch")
+    seeds = torch.randint(2**31, (2,), generator=torch.Generator().manual_seed(3)).tolist()
+    with torch.no_grad():
+        out = net(images, masks, torch.Generator().manual_seed(3))
+        other = net(images, masks, torch.Generator().manual_seed(4))
+    for k in range(2):
+        hole = masks[k, 0].numpy().astype(bool)
+        expected = patchmatch_fill(images[k].permute(1, 2, 0).numpy(), hole, seeds[k])
+        np.testing.assert_allclose(out[k].permute(1, 2, 0).numpy()[hole], expected[hole], atol=1e-6)
+        assert torch.equal(out[k][:, ~masks[k, 0].bool()], images[k][:, ~masks[k, 0].bool()])
+    assert float((other - out).abs().max()) > 0.01
+
+    save_network(net, tmp_path, {"method": "lama", "resolution": 256, "training_scale": "texture"})
+    method = load_method("lama", tmp_path)
+    photo, hole = data.astronaut()[:128, :128], np.zeros((128, 128), bool)
+    hole[40:80, 50:90] = True
+    first, again, third = (method.inpaint(photo, hole, seed=s).image for s in (1, 1, 2))
+    assert method.capabilities.stochastic and not load_method("telea").capabilities.stochastic
+    np.testing.assert_array_equal(first, again)
+    assert np.abs(first.astype(int) - third).max() > 10

@@ -265,3 +265,25 @@ def test_a_resume_keeps_the_recipe_values_its_run_recorded(data, tmp_path):
     out = again.run(progress=False)
     assert json.loads((out / "config.json").read_text())["inpaint_zoo"]["training"]["steps"] == 2 * (36 // 6)
     assert Trainer("l2-context-encoder", None, tmp_path / "run", resume=True, overrides={"batch_size": 4}).recipe.batch_size == 4
+
+
+@pytest.mark.parametrize("restart", [False, True])
+def test_restart_at_prefill_keeps_the_features_and_zeroes_the_residual(data, tmp_path, restart):
+    """A trained photo network moved to another prefill (Telea -> PatchMatch) keeps its features and, with
+    ``restart_at_prefill``, starts at the new prefill's own fill: its residual's last layer is zero."""
+    from inpaint_core.checkpoints import save_network
+    from inpaint_core.methods.lama import PhotoNet
+
+    torch.manual_seed(0)
+    trained = PhotoNet(width=4, blocks=1)
+    torch.nn.init.normal_(trained.merge_full[-1].weight, std=0.1)
+    save_network(trained, tmp_path / "init", {"method": "lama", "resolution": 32, "training_scale": "texture"})
+    values = {"network": {"width": 4, "blocks": 1, "prefill": "patchmatch"}, "size": 32, "crops_per_image": None,
+              "perceptual_weight": 0, "style_weight": 0, "adversarial_weight": 0, "batch_size": 8, "val_images": 4,
+              "eval_images": 2, "max_steps": 1, "lr": 1e-12, "init_from": str(tmp_path / "init"),
+              "restart_at_prefill": restart}
+    out = Trainer("lama", str(data), tmp_path / "moved", epochs=1, overrides=values).run(progress=False)
+    weights, before = load_file(str(out / "model.safetensors")), trained.state_dict()
+    torch.testing.assert_close(weights["enc_full.0.weight"].float(), before["enc_full.0.weight"], atol=1e-3, rtol=0)
+    last = weights["merge_full.2.weight"].float()
+    assert float(last.abs().max()) == 0.0 if restart else torch.allclose(last, before["merge_full.2.weight"], atol=1e-3)

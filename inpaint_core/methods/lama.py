@@ -11,8 +11,10 @@ The network does not start from a blank hole: it refines a classical fill (compu
 ``forward``, so every caller gets the same input), predicting a residual whose last layer starts at
 zero. Training begins at that fill and its pixel error, and the perceptual, style and adversarial
 terms of its recipe (:mod:`inpaint_core.recipes.lama`) add the texture that a diffusion fill smears.
-The fill is OpenCV's Telea (fast at any size: photos) or scikit-image's biharmonic (smoother and
-closer in MSE on small smooth subjects such as faces, slower on large holes).
+The fill is OpenCV's Telea (fast at any size: photos), scikit-image's biharmonic (smoother and
+closer in MSE on small smooth subjects such as faces, slower on large holes) or PatchMatch's copies
+(real texture for the network to correct where a copy came from the wrong place; random, so such a
+checkpoint is a stochastic method).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
+from dataclasses import replace
+from functools import lru_cache, partial
 
 import cv2
 import numpy as np
@@ -34,6 +37,7 @@ from ..tensors import to_image, to_tensor
 from ..threads import env_threads
 from ..tiling import MIRROR, complete
 from .base import Capabilities
+from .patchmatch import patchmatch_fill
 from .registry import register_method
 
 BLOCKS = ("ffc", "dilated")
@@ -44,32 +48,40 @@ def _prefill_pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=env_threads() or os.cpu_count() or 1, thread_name_prefix="prefill")
 
 
-def _fill_each(images: torch.Tensor, masks: torch.Tensor, one: Callable[[np.ndarray, np.ndarray], np.ndarray],
+def _fill_each(images: torch.Tensor, masks: torch.Tensor, one: Callable[[np.ndarray, np.ndarray, int], np.ndarray],
                uint8: bool) -> torch.Tensor:
-    """``one(image HxWx3, hole HxW)`` on each image of a batch (images Bx3xHxW in [0, 1], masks Bx1xHxW,
-    1 = hole), all at once on the CPU's cores: in training on a GPU these fills, not the network, would
+    """``one(image HxWx3, hole HxW, index in the batch)`` on each image of a batch (images Bx3xHxW in
+    [0, 1], masks Bx1xHxW, 1 = hole), all at once on the CPU's cores: in training on a GPU these fills, not the network, would
     otherwise set the pace."""
     arr = images.detach().float().clamp(0, 1).permute(0, 2, 3, 1).cpu().numpy()
     if uint8:
         arr = (arr * 255 + 0.5).astype(np.uint8)
     holes = (masks.detach()[:, 0] > 0.5).cpu().numpy()
-    filled = np.stack(list(_prefill_pool().map(lambda a, h: one(a, h) if h.any() else a, arr, holes)))
+    filled = np.stack(list(_prefill_pool().map(lambda a, h, k: one(a, h, k) if h.any() else a, arr, holes, range(len(arr)))))
     out = torch.from_numpy(filled).to(images.device).permute(0, 3, 1, 2).to(images.dtype)
     return images * (1 - masks) + (out / 255 if uint8 else out) * masks
 
 
-def telea_prefill(images: torch.Tensor, masks: torch.Tensor, radius: int = 3) -> torch.Tensor:
+def telea_prefill(images: torch.Tensor, masks: torch.Tensor, generator: torch.Generator | None = None,
+                  radius: int = 3) -> torch.Tensor:
     """OpenCV's Telea fill of each image's hole (``cv2.inpaint`` releases the GIL)."""
-    return _fill_each(images, masks, lambda a, h: cv2.inpaint(a, h.astype(np.uint8), radius, cv2.INPAINT_TELEA), True)
+    return _fill_each(images, masks, lambda a, h, _: cv2.inpaint(a, h.astype(np.uint8), radius, cv2.INPAINT_TELEA), True)
 
 
-def biharmonic_prefill(images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+def biharmonic_prefill(images: torch.Tensor, masks: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     """scikit-image's biharmonic fill of each image's hole: the smoothest continuation of the edge."""
-    return _fill_each(images, masks, lambda a, h: inpaint_biharmonic(a, h, channel_axis=-1).astype(np.float32), False)
+    return _fill_each(images, masks, lambda a, h, _: inpaint_biharmonic(a, h, channel_axis=-1).astype(np.float32), False)
 
 
-PREFILLS: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
-    "telea": telea_prefill, "biharmonic": biharmonic_prefill}
+def patchmatch_prefill(images: torch.Tensor, masks: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """PatchMatch's fill of each image's hole: copied texture, for the network to correct where the copy
+    came from the wrong place. Its seeds come from ``generator`` (default: torch's), so a seeded run repeats."""
+    seeds = torch.randint(2**31, (len(images),), generator=generator).tolist()
+    return _fill_each(images, masks, lambda a, h, k: patchmatch_fill(a, h, seeds[k]), False)
+
+
+PREFILLS: dict[str, Callable[..., torch.Tensor]] = {
+    "telea": telea_prefill, "biharmonic": biharmonic_prefill, "patchmatch": patchmatch_prefill}
 
 
 class FourierUnit(nn.Module):
@@ -141,12 +153,17 @@ class PhotoNet(nn.Module, PyTorchModelHubMixin):
         self.merge_half = nn.Sequential(nn.Conv2d(4 * w, 2 * w, 3, padding=1), act())
         self.up_full = up(2 * w, w)
         self.merge_full = nn.Sequential(nn.Conv2d(2 * w, w, 3, padding=1), act(), nn.Conv2d(w, 3, 3, padding=1))
+        self.zero_residual()
+
+    def zero_residual(self) -> None:
+        """Make the output the prefill's fill exactly; the features before the last layer are kept."""
         nn.init.zeros_(self.merge_full[-1].weight)
         nn.init.zeros_(self.merge_full[-1].bias)
 
-    def forward(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Bx3xHxW image (hole pixels ignored), Bx1xHxW mask; H and W multiples of 4."""
-        prefill = PREFILLS[self.prefill](image, mask)
+    def forward(self, image: torch.Tensor, mask: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Bx3xHxW image (hole pixels ignored), Bx1xHxW mask; H and W multiples of 4. ``generator`` seeds
+        a random prefill (PatchMatch's)."""
+        prefill = PREFILLS[self.prefill](image, mask, generator)
         full = self.enc_full(torch.cat([prefill * 2 - 1, mask], 1))
         half = self.enc_half(full)
         x = self.merge_half(torch.cat([self.up_half(self.middle(self.enc_quarter(half))), half], 1))
@@ -172,7 +189,16 @@ class LaMa(TorchMethod):
         """The hole's box and 128 px around it: the width of a training crop's context at full scale."""
         return 128
 
+    def __init__(self, checkpoint=None, network=None, **defaults):
+        super().__init__(checkpoint, network, **defaults)
+        self.random_prefill = getattr(self.net, "prefill", None) == "patchmatch"  # refining PatchMatch's random copies
+        if self.random_prefill:
+            self.capabilities = replace(self.capabilities, stochastic=True)
+
     @torch.no_grad()
     def fill(self, image, mask, rng, mirror=False):
         x, m = to_tensor(image, mask)  # the whole working region at once (tile 0): the blocks see all of it
-        return to_image(complete(self.net, x, m, 0, 0, PhotoNet.multiple, mirror=mirror))
+        net = self.net  # a deterministic prefill draws nothing from rng: lama-patchmatch's seeds stay as measured
+        if self.random_prefill:
+            net = partial(self.net, generator=torch.Generator().manual_seed(int(rng.integers(2**31))))
+        return to_image(complete(net, x, m, 0, 0, PhotoNet.multiple, mirror=mirror))

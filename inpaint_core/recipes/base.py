@@ -132,6 +132,9 @@ class SGDRecipe(Recipe):
         return {name: torch.optim.Adam(net.parameters(), lr=self.network_lr(name), betas=self.betas)
                 for name, net in nets.items()}
 
+    def initialized(self, net: nn.Module) -> None:
+        """Called once ``init_from``'s weights are in ``net``: a recipe may adapt them to its run."""
+
     def training_arrays(self, train: np.ndarray, val: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The uint8 NxHxWxC arrays batches are drawn from; a method whose inputs go beyond the image
         (Sim-k's retrieved neighbours) stacks them on channels here, once before training."""

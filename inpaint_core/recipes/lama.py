@@ -33,6 +33,9 @@ class LaMaRecipe(OnPhotos, PerceptualGANRecipe):
     adversarial_from: int = 300
     network: dict[str, Any] = {"width": 16, "blocks": 4, "block": "ffc"}
     discriminator: dict[str, Any] = {"width": 32, "layers": 3}
+    restart_at_prefill: bool = Field(False, description="with init_from: the residual's last layer set to zero, so "
+                                     "the run starts at the prefill's own fill with the checkpoint's features (a "
+                                     "network moved to another prefill)")
     val_images: int = 64
     eval_images: int = 100
     eval_masks: str = "object"
@@ -41,6 +44,10 @@ class LaMaRecipe(OnPhotos, PerceptualGANRecipe):
                        "style terms at half size on the composite, weighted so that each starts at about a fifth of the "
                        "L1 term with this VGG (PConv's weights assume other feature scales), instead of LaMa's "
                        "segmentation-network perceptual loss; a 3-layer spectral-norm PatchGAN with the hinge loss")
+
+    def initialized(self, net):
+        if self.restart_at_prefill:
+            net.zero_residual()
 
     def loss(self, net, images, masks):
         """Hole MSE: what the validation curve tracks (the perceptual terms are in the training step)."""
