@@ -48,16 +48,17 @@ def _prefill_pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=env_threads() or os.cpu_count() or 1, thread_name_prefix="prefill")
 
 
-def _fill_each(images: torch.Tensor, masks: torch.Tensor, one: Callable[[np.ndarray, np.ndarray, int], np.ndarray],
-               uint8: bool) -> torch.Tensor:
+def _fill_each(images: torch.Tensor, masks: torch.Tensor,
+               one: Callable[[np.ndarray, np.ndarray, int], np.ndarray], uint8: bool) -> torch.Tensor:
     """``one(image HxWx3, hole HxW, index in the batch)`` on each image of a batch (images Bx3xHxW in
-    [0, 1], masks Bx1xHxW, 1 = hole), all at once on the CPU's cores: in training on a GPU these fills, not the network, would
-    otherwise set the pace."""
+    [0, 1], masks Bx1xHxW, 1 = hole), all at once on the CPU's cores: in training on a GPU these fills,
+    not the network, would otherwise set the pace."""
     arr = images.detach().float().clamp(0, 1).permute(0, 2, 3, 1).cpu().numpy()
     if uint8:
         arr = (arr * 255 + 0.5).astype(np.uint8)
     holes = (masks.detach()[:, 0] > 0.5).cpu().numpy()
-    filled = np.stack(list(_prefill_pool().map(lambda a, h, k: one(a, h, k) if h.any() else a, arr, holes, range(len(arr)))))
+    filled = np.stack(list(_prefill_pool().map(lambda a, h, k: one(a, h, k) if h.any() else a,
+                                               arr, holes, range(len(arr)))))
     out = torch.from_numpy(filled).to(images.device).permute(0, 3, 1, 2).to(images.dtype)
     return images * (1 - masks) + (out / 255 if uint8 else out) * masks
 
@@ -65,15 +66,19 @@ def _fill_each(images: torch.Tensor, masks: torch.Tensor, one: Callable[[np.ndar
 def telea_prefill(images: torch.Tensor, masks: torch.Tensor, generator: torch.Generator | None = None,
                   radius: int = 3) -> torch.Tensor:
     """OpenCV's Telea fill of each image's hole (``cv2.inpaint`` releases the GIL)."""
-    return _fill_each(images, masks, lambda a, h, _: cv2.inpaint(a, h.astype(np.uint8), radius, cv2.INPAINT_TELEA), True)
+    return _fill_each(images, masks, lambda a, h, _: cv2.inpaint(a, h.astype(np.uint8), radius, cv2.INPAINT_TELEA),
+                      True)
 
 
-def biharmonic_prefill(images: torch.Tensor, masks: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+def biharmonic_prefill(images: torch.Tensor, masks: torch.Tensor,
+                       generator: torch.Generator | None = None) -> torch.Tensor:
     """scikit-image's biharmonic fill of each image's hole: the smoothest continuation of the edge."""
-    return _fill_each(images, masks, lambda a, h, _: inpaint_biharmonic(a, h, channel_axis=-1).astype(np.float32), False)
+    return _fill_each(images, masks, lambda a, h, _: inpaint_biharmonic(a, h, channel_axis=-1).astype(np.float32),
+                      False)
 
 
-def patchmatch_prefill(images: torch.Tensor, masks: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+def patchmatch_prefill(images: torch.Tensor, masks: torch.Tensor,
+                       generator: torch.Generator | None = None) -> torch.Tensor:
     """PatchMatch's fill of each image's hole: copied texture, for the network to correct where the copy
     came from the wrong place. Its seeds come from ``generator`` (default: torch's), so a seeded run repeats."""
     seeds = torch.randint(2**31, (len(images),), generator=generator).tolist()
@@ -160,7 +165,8 @@ class PhotoNet(nn.Module, PyTorchModelHubMixin):
         nn.init.zeros_(self.merge_full[-1].weight)
         nn.init.zeros_(self.merge_full[-1].bias)
 
-    def forward(self, image: torch.Tensor, mask: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    def forward(self, image: torch.Tensor, mask: torch.Tensor,
+                generator: torch.Generator | None = None) -> torch.Tensor:
         """Bx3xHxW image (hole pixels ignored), Bx1xHxW mask; H and W multiples of 4. ``generator`` seeds
         a random prefill (PatchMatch's)."""
         prefill = PREFILLS[self.prefill](image, mask, generator)
@@ -191,7 +197,8 @@ class LaMa(TorchMethod):
 
     def __init__(self, checkpoint=None, network=None, **defaults):
         super().__init__(checkpoint, network, **defaults)
-        self.random_prefill = getattr(self.net, "prefill", None) == "patchmatch"  # refining PatchMatch's random copies
+        # a checkpoint refining PatchMatch's copies is random, and its seed comes from the fill's
+        self.random_prefill = getattr(self.net, "prefill", None) == "patchmatch"
         if self.random_prefill:
             self.capabilities = replace(self.capabilities, stochastic=True)
 
