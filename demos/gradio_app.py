@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -47,6 +48,9 @@ MAX_UPLOAD = os.environ.get("INPAINT_MAX_UPLOAD", "50mb")  # Gradio refuses larg
 #: (about its width on the page: more would not be seen, only sent), while the fill and the download
 #: use every pixel of the photo (kept on the server).
 PREVIEW_SIDE = int(os.environ.get("INPAINT_PREVIEW_SIDE", "768"))
+#: Seconds a fill's files are kept, in Gradio's cache and among the downloads: a Space serving many
+#: fills would otherwise keep a full-resolution PNG of each on its disk.
+KEEP_SECONDS = 3600
 
 
 @dataclass
@@ -245,11 +249,21 @@ def undo_fill(history: list[np.ndarray] | None, working: Working | None = None):
             f"Undone: back to the photo before the last fill ({len(history)} left).")
 
 
+@lru_cache(maxsize=1)
+def _downloads() -> Path:
+    return Path(tempfile.mkdtemp(prefix="inpaint-downloads-"))
+
+
 def download_path(result: np.ndarray, label: str, name: str | None) -> str:
-    """A PNG of the full-resolution result named after the photo and the method."""
+    """A PNG of the full-resolution result named after the photo and the method, in a folder of its own
+    (two fills of one photo keep their names); downloads older than :data:`KEEP_SECONDS` go first."""
     stem = Path(name).stem if name else "photo"
     method = label.split(" — ")[0].replace(" · ", "-").replace("@", "-").replace(" ", "")
-    folder = Path(tempfile.mkdtemp(prefix="inpaint-download-"))
+    root, now = _downloads(), time.time()
+    for old in root.iterdir():
+        if now - old.stat().st_mtime > KEEP_SECONDS:
+            shutil.rmtree(old, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(dir=root))
     path = folder / f"{stem}-{method}.png"
     save_image(path, result, fast=True)
     return str(path)
@@ -452,7 +466,7 @@ def build_app():
     describe_choice = {c.label: c.description for c in choices}
 
     # Gradio keeps uploads and results in its cache: every 10 minutes, drop those older than an hour
-    with gr.Blocks(title="inpaint-zoo", delete_cache=(600, 3600)) as demo:
+    with gr.Blocks(title="inpaint-zoo", delete_cache=(600, KEEP_SECONDS)) as demo:
         gr.Markdown("# inpaint-zoo\nOpen a photo, paint over what should disappear, press **Inpaint**. "
                     "**Keep editing** to remove the next thing from the result; **Undo last fill** goes back.")
         history = gr.State([])  # photos before each kept fill: the undo stack

@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import socket
+import time
 from pathlib import Path
 
 import cv2
@@ -195,10 +196,16 @@ def test_open_photo_sends_the_file_as_it_is_and_previews_a_large_one(photo, tmp_
     assert "Could not open the photo" in app.open_photo(str(tmp_path / "bad.png"))[2]
 
 
-def test_download_is_named_after_the_method(photo):
+def test_download_is_named_after_the_method_and_old_downloads_go(photo):
     path = Path(app.download_path(photo, "pconv · pconv-celeba-64 — faces (research)", "beach.jpg"))
     assert path.name == "beach-pconv-pconv-celeba-64.png"
     assert np.array_equal(np.asarray(Image.open(path)), photo)
+    again = Path(app.download_path(photo, "pconv · pconv-celeba-64 — faces (research)", "beach.jpg"))
+    assert again != path and path.exists()  # a second fill of the photo keeps the first's file
+    hour_ago = time.time() - app.KEEP_SECONDS - 1
+    os.utime(path.parent, (hour_ago, hour_ago))
+    newest = Path(app.download_path(photo, "telea", "beach.jpg"))
+    assert not path.parent.exists() and again.exists() and newest.exists()
 
 
 def test_empty_mask_and_size_mismatch_are_messages(tmp_path, photo):

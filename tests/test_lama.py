@@ -144,6 +144,26 @@ def test_an_untrained_biharmonic_network_returns_scikit_images_fill(batch):
         PhotoNet(prefill="navier-stokes")
 
 
+def test_a_bilinear_decoder_takes_a_nearest_checkpoints_weights(batch):
+    """``upsample`` changes no weight, so a run may continue a checkpoint with the other decoder; the
+    nearest decoder repeats each quarter-resolution feature over 2x2 pixels per step, the bilinear one
+    does not. Checkpoints from before the option (no ``upsample`` in their config) stay nearest."""
+    torch.manual_seed(0)
+    nearest = PhotoNet(width=4, blocks=1).eval()
+    torch.nn.init.normal_(nearest.merge_full[-1].weight, std=0.1)
+    bilinear = PhotoNet(width=4, blocks=1, upsample="bilinear").eval()
+    bilinear.load_state_dict(nearest.state_dict())  # strict: the same parameters
+    quarter = torch.rand(1, 16, 8, 8)
+    for net, blocky in ((nearest, True), (bilinear, False)):
+        up = net.up_half[0](quarter)
+        assert torch.equal(up[..., ::2, ::2], up[..., 1::2, 1::2]) == blocky
+    images, masks = batch
+    with torch.no_grad():
+        assert float((nearest(images, masks) - bilinear(images, masks)).abs().max()) > 1e-4
+    with pytest.raises(ValueError, match="upsample must be one of"):
+        PhotoNet(upsample="bicubic")
+
+
 def test_an_untrained_patchmatch_network_returns_patchmatchs_fill_repeatably(batch, tmp_path):
     """The PatchMatch prefill: each image's hole filled by PatchMatch with a seed drawn from the given
     generator (training: torch's), so a seeded fill repeats and another seed copies other patches; a
@@ -172,5 +192,6 @@ def test_an_untrained_patchmatch_network_returns_patchmatchs_fill_repeatably(bat
     hole[40:80, 50:90] = True
     first, again, third = (method.inpaint(photo, hole, seed=s).image for s in (1, 1, 2))
     assert method.capabilities.stochastic and not load_method("telea").capabilities.stochastic
+    assert method.max_working_pixels == 640 * 640 < type(method).max_working_pixels  # PatchMatch's window
     np.testing.assert_array_equal(first, again)
     assert np.abs(first.astype(int) - third).max() > 10

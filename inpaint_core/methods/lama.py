@@ -37,10 +37,14 @@ from ..tensors import to_image, to_tensor
 from ..threads import env_threads
 from ..tiling import MIRROR, complete
 from .base import Capabilities
-from .patchmatch import patchmatch_fill
+from .patchmatch import WORKING_PIXELS, patchmatch_fill
 from .registry import register_method
 
 BLOCKS = ("ffc", "dilated")
+#: The decoder's 2x upsampling. Nearest repeats each quarter-resolution feature over a 4x4 block, which a
+#: style term seen at half size cannot penalise: under a weak hole L1 it showed as a cross-hatch over large
+#: holes (docs/results/photo-models.md); bilinear has no block edges to show.
+UPSAMPLING = ("nearest", "bilinear")
 
 
 @lru_cache(maxsize=1)
@@ -139,10 +143,13 @@ class PhotoNet(nn.Module, PyTorchModelHubMixin):
     multiple = 4
 
     def __init__(self, width: int = 24, blocks: int = 4, block: str = "ffc",
-                 dilations: tuple[int, ...] = (2, 4, 8, 2), prefill: str = "telea") -> None:
+                 dilations: tuple[int, ...] = (2, 4, 8, 2), prefill: str = "telea",
+                 upsample: str = "nearest") -> None:
         super().__init__()
         if block not in BLOCKS:
             raise ValueError(f"block must be one of {BLOCKS}, got {block!r}")
+        if upsample not in UPSAMPLING:
+            raise ValueError(f"upsample must be one of {UPSAMPLING}, got {upsample!r}")
         if prefill not in PREFILLS:
             raise ValueError(f"prefill must be one of {tuple(PREFILLS)}, got {prefill!r}")
         self.prefill = prefill
@@ -153,7 +160,8 @@ class PhotoNet(nn.Module, PyTorchModelHubMixin):
         self.enc_quarter = nn.Sequential(nn.Conv2d(2 * w, 4 * w, 3, 2, 1), act())
         kind = FFCBlock if block == "ffc" else DilatedBlock
         self.middle = nn.Sequential(*[kind(4 * w, dilations[i % len(dilations)]) for i in range(blocks)])
-        up = lambda cin, cout: nn.Sequential(nn.Upsample(scale_factor=2), nn.Conv2d(cin, cout, 3, padding=1), act())  # noqa: E731
+        up = lambda cin, cout: nn.Sequential(nn.Upsample(scale_factor=2, mode=upsample),  # noqa: E731
+                                             nn.Conv2d(cin, cout, 3, padding=1), act())
         self.up_half = up(4 * w, 2 * w)
         self.merge_half = nn.Sequential(nn.Conv2d(4 * w, 2 * w, 3, padding=1), act())
         self.up_full = up(2 * w, w)
@@ -197,10 +205,12 @@ class LaMa(TorchMethod):
 
     def __init__(self, checkpoint=None, network=None, **defaults):
         super().__init__(checkpoint, network, **defaults)
-        # a checkpoint refining PatchMatch's copies is random, and its seed comes from the fill's
+        # a checkpoint refining PatchMatch's copies is random, its seed comes from the fill's, and it works
+        # on PatchMatch's window
         self.random_prefill = getattr(self.net, "prefill", None) == "patchmatch"
         if self.random_prefill:
             self.capabilities = replace(self.capabilities, stochastic=True)
+            self.max_working_pixels = WORKING_PIXELS
 
     @torch.no_grad()
     def fill(self, image, mask, rng, mirror=False):

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..types import Option
 from .lama import LaMa
-from .patchmatch import PATCH_SIZE, PatchMatch, patchmatch_fill
+from .patchmatch import PATCH_SIZE, WORKING_PIXELS, PatchMatch, patchmatch_fill
 from .registry import register_method
 
 
@@ -51,10 +51,7 @@ class LaMaPatchMatch(LaMa):
     paper = f"{LaMa.paper}; {PatchMatch.paper}"
     capabilities = replace(LaMa.capabilities, stochastic=True)  # PatchMatch's search is random
     memory_per_pixel = LaMa.memory_per_pixel + PatchMatch.memory_per_pixel
-    #: PatchMatch's time grows with the pixels it searches: a large photo's hole region is worked on at
-    #: about 640x640 (the network alone: 768x768), sized to the time bar of a 6000x4000 photo
-    #: (docs/results/photo-models.md).
-    max_working_pixels = 640 * 640
+    max_working_pixels = WORKING_PIXELS
     options = {**LaMa.options, "patch_size": PATCH_SIZE,
                "structure_scale": Option(12.0, "detail finer than this many pixels comes from PatchMatch, coarser "
                                                "from the network", minimum=1.0, maximum=100.0)}

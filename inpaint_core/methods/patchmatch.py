@@ -22,6 +22,11 @@ _LOCK = threading.Lock()
 PATCH_SIZE = Option(3, "patch radius in pixels (patches of (2r+1)^2 pixels): larger follows larger structures, "
                        "much slower", minimum=1, maximum=15)
 
+#: PatchMatch's time grows with the pixels it searches: a method that runs it on a large photo's hole
+#: region works there at about 640x640 (the photo network alone: 768x768), sized to the time bar of a
+#: 6000x4000 photo (docs/results/photo-models.md).
+WORKING_PIXELS = 640 * 640
+
 
 def patchmatch_fill(image: np.ndarray, mask: np.ndarray, seed: int, patch_size: int = 3) -> np.ndarray:
     """PatchMatch's fill of ``mask`` (True = hole) in a float image, repeatable from ``seed``."""
