@@ -41,9 +41,9 @@ from .patchmatch import WORKING_PIXELS, patchmatch_fill
 from .registry import register_method
 
 BLOCKS = ("ffc", "dilated")
-#: The decoder's 2x upsampling. Nearest repeats each quarter-resolution feature over a 4x4 block, which a
-#: style term seen at half size cannot penalise: under a weak hole L1 it showed as a cross-hatch over large
-#: holes (docs/results/photo-models.md); bilinear has no block edges to show.
+#: The decoder's 2x upsampling. Nearest repeats each quarter-resolution feature over a 4x4 block, which
+#: the style and perceptual terms, seen at half size, average away: under a weak hole L1 the blocks
+#: showed over large holes. Bilinear has none (docs/results/photo-models.md).
 UPSAMPLING = ("nearest", "bilinear")
 
 
