@@ -138,7 +138,7 @@ class DilatedBlock(nn.Module):
 
 class PhotoNet(nn.Module, PyTorchModelHubMixin):
     """Encoder to 1/4 resolution, residual blocks there, decoder with skips; output = classical fill
-    (``prefill``: Telea or biharmonic) + residual."""
+    (``prefill``: Telea, biharmonic or PatchMatch) + residual."""
 
     multiple = 4
 
