@@ -249,9 +249,18 @@ def undo_fill(history: list[np.ndarray] | None, working: Working | None = None):
             f"Undone: back to the photo before the last fill ({len(history)} left).")
 
 
-@lru_cache(maxsize=1)
-def _downloads() -> Path:
-    return Path(tempfile.mkdtemp(prefix="inpaint-downloads-"))
+def pruned_folder(name: str, keep_seconds: float) -> Path:
+    """This process's folder ``name-PID`` in the temp dir, emptied of the entries (files or folders) older
+    than ``keep_seconds`` on each call, so a long-running server's result files stay bounded. An entry
+    another request removes meanwhile is skipped."""
+    folder = Path(tempfile.gettempdir()) / f"{name}-{os.getpid()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    for old in folder.iterdir():
+        with contextlib.suppress(OSError):
+            if now - old.stat().st_mtime > keep_seconds:
+                shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
+    return folder
 
 
 def download_path(result: np.ndarray, label: str, name: str | None) -> str:
@@ -259,11 +268,7 @@ def download_path(result: np.ndarray, label: str, name: str | None) -> str:
     (two fills of one photo keep their names); downloads older than :data:`KEEP_SECONDS` go first."""
     stem = Path(name).stem if name else "photo"
     method = label.split(" — ")[0].replace(" · ", "-").replace("@", "-").replace(" ", "")
-    root, now = _downloads(), time.time()
-    for old in root.iterdir():
-        if now - old.stat().st_mtime > KEEP_SECONDS:
-            shutil.rmtree(old, ignore_errors=True)
-    folder = Path(tempfile.mkdtemp(dir=root))
+    folder = Path(tempfile.mkdtemp(dir=pruned_folder("inpaint-downloads", KEEP_SECONDS)))
     path = folder / f"{stem}-{method}.png"
     save_image(path, result, fast=True)
     return str(path)
@@ -422,16 +427,9 @@ API_FILE_SECONDS = 60
 
 
 def api_output_dir() -> Path:
-    """One folder for the API's result files; files older than a minute (Gradio copies a result into
-    its own cache as soon as the handler returns) are deleted on each call, so the folder stays bounded."""
-    folder = Path(tempfile.gettempdir()) / f"inpaint-api-{os.getpid()}"
-    folder.mkdir(parents=True, exist_ok=True)
-    now = time.time()
-    for old in folder.glob("*.png"):
-        with contextlib.suppress(OSError):
-            if now - old.stat().st_mtime > API_FILE_SECONDS:
-                old.unlink()
-    return folder
+    """One folder for the API's result files; those older than a minute (Gradio copies a result into
+    its own cache as soon as the handler returns) are deleted on each call."""
+    return pruned_folder("inpaint-api", API_FILE_SECONDS)
 
 
 def _path(file: FileData | dict | str) -> str:
