@@ -195,3 +195,38 @@ def test_an_untrained_patchmatch_network_returns_patchmatchs_fill_repeatably(bat
     assert method.max_working_pixels == 640 * 640 < type(method).max_working_pixels  # PatchMatch's window
     np.testing.assert_array_equal(first, again)
     assert np.abs(first.astype(int) - third).max() > 10
+
+
+def test_a_band_limited_residual_keeps_colour_and_drops_a_hatch_deep_in_the_hole():
+    """``residual_scale``: deep inside a large hole a correction keeps what is coarser than sigma (a
+    constant passes unchanged) and loses a period-8 hatch; at the hole's edge it is kept as it is."""
+    from inpaint_core.methods.lama import band_limited
+
+    mask = torch.zeros(1, 1, 96, 96)
+    mask[..., 16:80, 16:80] = 1
+    hatch = torch.cos(torch.arange(96.0) * 2 * torch.pi / 8).view(1, 1, 96, 1).expand(1, 3, 96, 96)
+    colour = torch.full((1, 3, 96, 96), 0.2)
+    out = band_limited(colour + 0.1 * hatch, mask, 3.0)
+    inside = out[..., 36:60, 36:60]  # 20 px (about 7 sigma) or more from the edge
+    torch.testing.assert_close(inside.mean(), torch.tensor(0.2), atol=2e-3, rtol=0)
+    assert float((inside - 0.2).abs().max()) < 0.01  # the hatch's 0.1 amplitude, down more than 10x
+    edge = out[..., 16, 20:76] - band_limited(colour, mask, 3.0)[..., 16, 20:76]
+    assert float(edge.abs().min()) > 0.07  # the first row of the hole keeps most of the hatch (cos = 1 there)
+    torch.testing.assert_close(band_limited(colour, mask, 3.0)[..., 16:80, 16:80], colour[..., 16:80, 16:80])
+
+
+def test_a_band_limited_network_round_trips_and_old_checkpoints_keep_the_full_residual(batch, tmp_path):
+    from inpaint_core.checkpoints import load_network, save_network
+
+    torch.manual_seed(0)
+    plain = PhotoNet(width=4, blocks=1).eval()
+    torch.nn.init.normal_(plain.merge_full[-1].weight, std=0.3)
+    limited = PhotoNet(width=4, blocks=1, residual_scale=2.0).eval()
+    limited.load_state_dict(plain.state_dict())  # strict: the option adds no weight
+    images, masks = batch
+    save_network(limited, tmp_path, {"method": "lama", "resolution": 256, "training_scale": "texture"})
+    loaded = load_network(PhotoNet, tmp_path).eval()
+    assert loaded.residual_scale == 2.0 and plain.residual_scale == 0.0
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(images, masks), limited(images, masks), atol=1e-3, rtol=0)  # fp16 weights
+        assert float((plain(images, masks) - limited(images, masks)).abs().max()) > 1e-3

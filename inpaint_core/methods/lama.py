@@ -31,6 +31,7 @@ import torch
 from huggingface_hub import PyTorchModelHubMixin
 from skimage.restoration import inpaint_biharmonic
 from torch import nn
+from torch.nn import functional as F
 
 from ..learned import TorchMethod
 from ..tensors import to_image, to_tensor
@@ -93,6 +94,29 @@ PREFILLS: dict[str, Callable[..., torch.Tensor]] = {
     "telea": telea_prefill, "biharmonic": biharmonic_prefill, "patchmatch": patchmatch_prefill}
 
 
+def _gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    radius = max(1, int(3 * sigma + 0.5))
+    t = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
+    kernel = torch.exp(-(t / sigma) ** 2 / 2)
+    kernel = kernel / kernel.sum()
+    c = x.shape[1]
+    x = F.conv2d(F.pad(x, (radius, radius, 0, 0), mode="replicate"), kernel.view(1, 1, 1, -1).expand(c, 1, 1, -1),
+                 groups=c)
+    return F.conv2d(F.pad(x, (0, 0, radius, radius), mode="replicate"), kernel.view(1, 1, -1, 1).expand(c, 1, -1, 1),
+                    groups=c)
+
+
+def band_limited(residual: torch.Tensor, mask: torch.Tensor, sigma: float) -> torch.Tensor:
+    """A correction to a copied fill kept, inside the hole, to what is coarser than ``sigma`` pixels
+    (Gaussian over the hole alone, normalised by its weight), so the copy's texture stays and the
+    correction cannot paint a pattern over it. The limit fades in over the first ``4 * sigma`` px from
+    the hole's edge, so at the edge and in thin strokes, where the network repairs the seam, the
+    correction keeps its detail."""
+    low = _gaussian_blur(residual * mask, sigma) / _gaussian_blur(mask, sigma).clamp_min(1e-3)
+    depth = (2 * _gaussian_blur(mask, 2 * sigma) - 1).clamp(0, 1)  # 0 at the edge, 1 deep inside
+    return residual + (low - residual) * depth
+
+
 class FourierUnit(nn.Module):
     """A 1x1 convolution on the real and imaginary parts of the 2-D FFT: a global receptive field."""
 
@@ -144,7 +168,7 @@ class PhotoNet(nn.Module, PyTorchModelHubMixin):
 
     def __init__(self, width: int = 24, blocks: int = 4, block: str = "ffc",
                  dilations: tuple[int, ...] = (2, 4, 8, 2), prefill: str = "telea",
-                 upsample: str = "nearest") -> None:
+                 upsample: str = "nearest", residual_scale: float = 0.0) -> None:
         super().__init__()
         if block not in BLOCKS:
             raise ValueError(f"block must be one of {BLOCKS}, got {block!r}")
@@ -153,6 +177,7 @@ class PhotoNet(nn.Module, PyTorchModelHubMixin):
         if prefill not in PREFILLS:
             raise ValueError(f"prefill must be one of {tuple(PREFILLS)}, got {prefill!r}")
         self.prefill = prefill
+        self.residual_scale = residual_scale
         w = width
         act = nn.GELU
         self.enc_full = nn.Sequential(nn.Conv2d(4, w, 5, padding=2), act())
@@ -182,6 +207,8 @@ class PhotoNet(nn.Module, PyTorchModelHubMixin):
         half = self.enc_half(full)
         x = self.merge_half(torch.cat([self.up_half(self.middle(self.enc_quarter(half))), half], 1))
         residual = self.merge_full(torch.cat([self.up_full(x), full], 1))
+        if self.residual_scale:
+            residual = band_limited(residual, mask, self.residual_scale)
         return prefill + residual * mask
 
 
