@@ -281,7 +281,7 @@ def test_restart_at_prefill_keeps_the_features_and_zeroes_the_residual(data, tmp
     values = {"network": {"width": 4, "blocks": 1, "prefill": "patchmatch"}, "size": 32, "crops_per_image": None,
               "perceptual_weight": 0, "style_weight": 0, "adversarial_weight": 0, "batch_size": 8, "val_images": 4,
               "eval_images": 2, "max_steps": 1, "lr": 1e-12, "init_from": str(tmp_path / "init"),
-              "restart_at_prefill": restart}
+              "restart_at_prefill": restart, "masks": "object+strokes"}  # the recipe's Quick Draw strokes are shared data
     out = Trainer("lama", str(data), tmp_path / "moved", epochs=1, overrides=values).run(progress=False)
     weights, before = load_file(str(out / "model.safetensors")), trained.state_dict()
     torch.testing.assert_close(weights["enc_full.0.weight"].float(), before["enc_full.0.weight"], atol=1e-3, rtol=0)

@@ -95,6 +95,7 @@ PREFILLS: dict[str, Callable[..., torch.Tensor]] = {
 
 
 def _gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Separable, each channel alone, edges replicated: in training on a GPU it stays on the device."""
     radius = max(1, int(3 * sigma + 0.5))
     t = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
     kernel = torch.exp(-(t / sigma) ** 2 / 2)
@@ -162,7 +163,8 @@ class DilatedBlock(nn.Module):
 
 class PhotoNet(nn.Module, PyTorchModelHubMixin):
     """Encoder to 1/4 resolution, residual blocks there, decoder with skips; output = classical fill
-    (``prefill``: Telea, biharmonic or PatchMatch) + residual."""
+    (``prefill``: Telea, biharmonic or PatchMatch) + residual, band-limited deep in the hole when
+    ``residual_scale`` is set (:func:`band_limited`; 0, the default of older checkpoints: not)."""
 
     multiple = 4
 
