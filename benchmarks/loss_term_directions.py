@@ -18,14 +18,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
-import torch.nn.functional as F
 from safetensors.torch import load_file
 from scipy.ndimage import median_filter
 
 from inpaint_core.datasets import load_split
-from inpaint_core.losses import PatchDiscriminator, feature_losses, generator_adversarial, vgg_features
+from inpaint_core.losses import PatchDiscriminator, generator_adversarial
 from inpaint_core.maskgen import image_mask, make_mask_generator
 from inpaint_core.methods.lama import PhotoNet
+from inpaint_core.training import make_recipe
 
 PHOTOS = "../shared/datasets/bsds500/images-jpg.tar.gz"
 
@@ -43,12 +43,11 @@ def main() -> None:
     parser.add_argument("run", type=Path, help="a run's state folder (state.safetensors, state.json)")
     parser.add_argument("--crops", type=int, default=12)
     args = parser.parse_args()
-    recipe = json.loads((args.run / "state.json").read_text())["recipe"]
+    recipe = make_recipe("lama", json.loads((args.run / "state.json").read_text())["recipe"])
     state = load_file(args.run / "state.safetensors")
-    net = PhotoNet(**recipe["network"]).eval()
-    net.load_state_dict({k[len("ema."):].replace("module.", "", 1): v for k, v in state.items()
-                         if k.startswith("ema.") and k != "ema.n_averaged"})
-    critic = PatchDiscriminator(**recipe["discriminator"]).eval()
+    net = PhotoNet(**recipe.network).eval()
+    net.load_state_dict({k[len("ema."):]: v for k, v in state.items() if k.startswith("ema.")})
+    critic = PatchDiscriminator(**recipe.discriminator).eval()
     critic.load_state_dict({k[len("net.discriminator."):]: v for k, v in state.items()
                             if k.startswith("net.discriminator.")})
 
@@ -71,15 +70,11 @@ def main() -> None:
     directions = {"high frequencies": torch.from_numpy(highpass), "periodic part": torch.from_numpy(periodic)}
     print(f"periodic share of the high frequencies' energy: {float((periodic ** 2).sum() / (highpass ** 2).sum()):.4f}")
 
-    features = vgg_features(3, "cpu")
-    k = recipe["feature_scale"]
     x = fill.clone().requires_grad_(True)
-    l1 = ((1 - masks) * (x - images)).abs().mean() + recipe["hole_weight"] * (masks * (x - images)).abs().mean()
-    perceptual, style = feature_losses(features, *(F.avg_pool2d(t, k) if k > 1 else t for t in (x, images, masks)),
-                                       composite_only=True)
+    perceptual, style = recipe.feature_terms(x, images, masks)
     adversarial = generator_adversarial(critic, images * (1 - masks) + x * masks, masks)
-    terms = {"pixel L1": l1, "perceptual": recipe["perceptual_weight"] * perceptual,
-             "style": recipe["style_weight"] * style, "adversarial": recipe["adversarial_weight"] * adversarial}
+    terms = {"pixel L1": recipe.pixel_loss(x, images, masks)[1], "perceptual": recipe.perceptual_weight * perceptual,
+             "style": recipe.style_weight * style, "adversarial": recipe.adversarial_weight * adversarial}
     print(f"{'term':12s} {'weighted':>9s}  " + "  ".join(f"{name:>16s}" for name in directions))
     for name, value in terms.items():
         grad, = torch.autograd.grad(value, x, retain_graph=True)

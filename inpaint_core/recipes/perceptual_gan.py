@@ -60,15 +60,23 @@ class PerceptualGANRecipe(SGDRecipe):
             nets["discriminator"] = PatchDiscriminator(**self.discriminator)
         return nets
 
+    def feature_terms(self, pred: torch.Tensor, images: torch.Tensor,
+                      masks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """The unweighted perceptual and style terms at ``feature_scale``; None when both weights are 0."""
+        features = self.feature_network(images.device.type)
+        if features is None:
+            return None
+        k = self.feature_scale
+        seen = [F.avg_pool2d(t, k) if k > 1 else t for t in (pred, images, masks)]
+        return feature_losses(features, *seen, composite_only=self.composite_only)
+
     def generator_loss(self, pred: torch.Tensor, images: torch.Tensor,
                        masks: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         name, loss = self.pixel_loss(pred, images, masks)
         logs = {name: loss.detach()}
-        features = self.feature_network(images.device.type)
-        if features is not None:
-            k = self.feature_scale
-            seen = [F.avg_pool2d(t, k) if k > 1 else t for t in (pred, images, masks)]
-            perceptual, style = feature_losses(features, *seen, composite_only=self.composite_only)
+        terms = self.feature_terms(pred, images, masks)
+        if terms is not None:
+            perceptual, style = terms
             loss = loss + self.perceptual_weight * perceptual + self.style_weight * style
             logs.update(perceptual=perceptual.detach(), style=style.detach())
         return loss, logs
