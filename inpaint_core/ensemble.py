@@ -64,9 +64,10 @@ def build_ensemble(method: str, members: list[str], out: str | Path, seed: int =
         "members": [{"checkpoint": n, **r} for n, r in zip(names, recipes)],
     }
     trainings = [m.get("training", {}) for m in metas]
+    combination = cls.ensemble_class.combination.format(n=len(names))
     devices = ", ".join(sorted({t.get("device", "?") for t in trainings}))
     meta = {
-        "description": f"{cls.description} Average of {len(names)} networks trained apart: {', '.join(names)}.",
+        "description": f"{cls.description} {combination[:1].upper()}{combination[1:]}: {', '.join(names)}.",
         "reductions": metas[0].get("reductions", ""),
         "training": {"minutes": round(sum(t.get("minutes", 0) for t in trainings), 1),
                      "steps": sum(t.get("steps", 0) for t in trainings),

@@ -37,9 +37,9 @@ COLUMNS = ("lpips", "mse_hole_01", "l1_hole_01", "psnr_full_db", "ssim_full", "m
 #: hole window to 1024 px and takes 8-30 s a photo here (an hour and a half for the protocol); rank it
 #: with ``--methods mle-matrix-normal@mn-sunhays-1024``.
 DEFAULT_METHODS = ("patchmatch", "telea", "navier-stokes", "biharmonic", "mean-colour", "lama@lama-photo-256",
-                   "lama-patchmatch@lama-photo-256", "lama@lama-pm-photo-256", "glcic@glcic-bsds500-64",
-                   "glcic@glcic-cifar10-32", "pconv@pconv-celeba-64", "pconv@pconv-cifar10-32",
-                   "sim-k@sim0-celeba-64", "sim-k@sim0-cifar10-32")
+                   "lama-patchmatch@lama-photo-256", "lama@lama-pm-photo-256", "lama@lama-ensemble-photo-256",
+                   "glcic@glcic-bsds500-64", "glcic@glcic-cifar10-32", "pconv@pconv-celeba-64",
+                   "pconv@pconv-cifar10-32", "sim-k@sim0-celeba-64", "sim-k@sim0-cifar10-32")
 SUMMARY = "leaderboard.json"
 
 

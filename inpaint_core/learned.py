@@ -22,7 +22,8 @@ from .methods.base import Method
 class TorchMethod(Method):
     network_class: ClassVar[type[nn.Module]]
     #: A module built as ``ensemble_class(members=[network config, ...])`` with the networks in ``.members``,
-    #: called like one network; a method that sets it can serve ensembles (``inpaint ensemble``).
+    #: called like one network, and a ``combination`` phrase saying how it joins them for the model card;
+    #: a method that sets it can serve ensembles (``inpaint ensemble``).
     ensemble_class: ClassVar[type[nn.Module] | None] = None
 
     def __init__(self, checkpoint: Path | None = None, network: nn.Module | None = None, **defaults: Any) -> None:

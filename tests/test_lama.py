@@ -230,3 +230,86 @@ def test_a_band_limited_network_round_trips_and_old_checkpoints_keep_the_full_re
     with torch.no_grad():
         torch.testing.assert_close(loaded(images, masks), limited(images, masks), atol=1e-3, rtol=0)  # fp16 weights
         assert float((plain(images, masks) - limited(images, masks)).abs().max()) > 1e-3
+
+
+class _Fixed(torch.nn.Module):
+    """A stand-in member whose fill is given: the ensemble's rule is then checked on known numbers."""
+
+    def __init__(self, fill: torch.Tensor, prefill: str = "telea") -> None:
+        super().__init__()
+        self.fill, self.prefill = fill, prefill
+
+    def forward(self, image, mask, generator=None):
+        return image * (1 - mask) + self.fill * mask
+
+
+def test_a_photo_ensemble_keeps_the_first_members_texture_over_the_averaged_colour():
+    """Deep in the hole: the first member's hatch over the mean of both members' colours; at the
+    hole's edge: the second member's fill; outside: the photo."""
+    from inpaint_core.methods.lama import PhotoEnsemble
+
+    mask = torch.zeros(1, 1, 96, 96)
+    mask[..., 16:80, 16:80] = 1
+    image = torch.full((1, 3, 96, 96), 0.9)
+    hatch = 0.1 * torch.cos(torch.arange(96.0) * 2 * torch.pi / 8).view(1, 1, 96, 1).expand(1, 3, 96, 96)
+    ensemble = PhotoEnsemble(members=[{"width": 4, "blocks": 1}, {"width": 4, "blocks": 1}])
+    ensemble.members = torch.nn.ModuleList([_Fixed(0.2 + hatch, "patchmatch"), _Fixed(torch.full_like(image, 0.6))])
+    with torch.no_grad():
+        out = ensemble(image, mask)
+    assert torch.equal(out[mask.expand_as(out) == 0], image[mask.expand_as(out) == 0])
+    deep = (out - hatch)[..., 36:60, 36:60]  # 20 px or more from the edge
+    torch.testing.assert_close(deep, torch.full_like(deep, 0.4), atol=0.01, rtol=0)  # (0.2 + 0.6) / 2
+    edge = out[..., 16, 20:76]  # the hole's first row: 1 px deep, 11/12 of the second member's fill
+    assert float((edge - 0.6).abs().max()) < 0.04
+    assert ensemble.prefill == "patchmatch"
+
+
+def test_a_photo_ensemble_checkpoint_is_one_network_of_the_lama_method(batch, tmp_path):
+    from skimage import data
+
+    from inpaint_core.checkpoints import save_network
+    from inpaint_core.methods.lama import PhotoEnsemble
+
+    configs = [{"width": 4, "blocks": 1, "prefill": "patchmatch", "residual_scale": 3.0}, {"width": 4, "blocks": 1}]
+    ensemble = PhotoEnsemble(members=configs)
+    save_network(ensemble, tmp_path, {"method": "lama", "resolution": 256, "training_scale": "texture"})
+    method = load_method("lama", tmp_path)
+    assert isinstance(method.net, PhotoEnsemble)
+    assert [m.residual_scale for m in method.net.members] == [[3.0, 6.0], 0.0]  # deep_scale: the first's, further
+    assert method.capabilities.stochastic and method.max_working_pixels == 640 * 640  # PatchMatch's seed and window
+    assert method.memory_per_pixel == 2 * type(method).memory_per_pixel  # two networks side by side
+    images, masks = batch
+    with torch.no_grad(), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(method.net, "combine", lambda image, mask, first, rest: rest)
+        assert not method.net(images, masks).requires_grad  # no graph built in the other members' thread either
+    photo, hole = data.astronaut()[:128, :128], np.zeros((128, 128), bool)
+    hole[40:80, 50:90] = True
+    first, again, other = (method.inpaint(photo, hole, seed=s).image for s in (1, 1, 2))
+    np.testing.assert_array_equal(first, again)
+    np.testing.assert_array_equal(first[~hole], photo[~hole])
+    assert np.abs(first.astype(int) - other).max() > 10
+
+
+def test_a_second_coarser_band_limit_reaches_only_deep_into_large_holes():
+    """``residual_scale=[3, 6]``: a thin stroke keeps the 3 px limit's correction; 30 px inside a large
+    hole a period-16 pattern, which the 3 px limit keeps in part, is gone."""
+    from inpaint_core.methods.lama import band_limited
+
+    mask = torch.zeros(1, 1, 128, 128)
+    mask[..., 16:112, 16:112] = 1  # a large hole
+    mask[..., 2:8, :] = 1  # a stroke 6 px wide
+    pattern = torch.cos(torch.arange(128.0) * 2 * torch.pi / 16).view(1, 1, 1, 128).expand(1, 3, 128, 128)
+    once = band_limited(pattern, mask, 3.0)
+    twice = band_limited(once, mask, 6.0)
+    torch.testing.assert_close(twice[..., 2:8, :], once[..., 2:8, :], atol=1e-4, rtol=0)
+    assert float(once[..., 46:82, 46:82].abs().max()) > 0.5
+    assert float(twice[..., 46:82, 46:82].abs().max()) < 0.05
+    net = PhotoNet(width=4, blocks=1, residual_scale=[3.0, 6.0])
+    torch.nn.init.normal_(net.merge_full[-1].weight, std=0.3)
+    image = torch.rand(1, 3, 128, 128)
+    with torch.no_grad():
+        plain = PhotoNet(width=4, blocks=1)
+        plain.load_state_dict(net.state_dict())
+        prefill = PhotoNet(width=4, blocks=1)(image, mask)  # zero residual: the Telea fill
+        expected = prefill + band_limited(band_limited(plain(image, mask) - prefill, mask, 3.0), mask, 6.0) * mask
+        torch.testing.assert_close(net(image, mask), expected, atol=1e-4, rtol=0)

@@ -72,6 +72,8 @@ class CompletionEnsemble(nn.Module, PyTorchModelHubMixin):
     width-48 network has a lower hole MSE than either (docs/results/glcic.md), like the mirror option's
     average of an image and its mirror image, and the two combine."""
 
+    combination = "average of {n} networks trained apart"
+
     def __init__(self, members: list[dict[str, Any]]) -> None:
         super().__init__()
         self.members = nn.ModuleList(CompletionNet(**config) for config in members)

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import lru_cache, partial
+from typing import Any
 
 import cv2
 import numpy as np
@@ -118,6 +119,11 @@ def band_limited(residual: torch.Tensor, mask: torch.Tensor, sigma: float) -> to
     return residual + (low - residual) * depth
 
 
+def residual_scales(option: float | list[float]) -> list[float]:
+    """The band limits of a ``residual_scale`` option, applied in turn (0: none)."""
+    return [float(s) for s in (option if isinstance(option, list) else [option]) if s]
+
+
 class FourierUnit(nn.Module):
     """A 1x1 convolution on the real and imaginary parts of the 2-D FFT: a global receptive field."""
 
@@ -164,13 +170,14 @@ class DilatedBlock(nn.Module):
 class PhotoNet(nn.Module, PyTorchModelHubMixin):
     """Encoder to 1/4 resolution, residual blocks there, decoder with skips; output = classical fill
     (``prefill``: Telea, biharmonic or PatchMatch) + residual, band-limited deep in the hole when
-    ``residual_scale`` is set (:func:`band_limited`; 0, the default of older checkpoints: not)."""
+    ``residual_scale`` is set (:func:`band_limited`; several: each in turn, the coarser reaching deeper;
+    0, the default of older checkpoints: not)."""
 
     multiple = 4
 
     def __init__(self, width: int = 24, blocks: int = 4, block: str = "ffc",
                  dilations: tuple[int, ...] = (2, 4, 8, 2), prefill: str = "telea",
-                 upsample: str = "nearest", residual_scale: float = 0.0) -> None:
+                 upsample: str = "nearest", residual_scale: float | list[float] = 0.0) -> None:
         super().__init__()
         if block not in BLOCKS:
             raise ValueError(f"block must be one of {BLOCKS}, got {block!r}")
@@ -209,9 +216,76 @@ class PhotoNet(nn.Module, PyTorchModelHubMixin):
         half = self.enc_half(full)
         x = self.merge_half(torch.cat([self.up_half(self.middle(self.enc_quarter(half))), half], 1))
         residual = self.merge_full(torch.cat([self.up_full(x), full], 1))
-        if self.residual_scale:
-            residual = band_limited(residual, mask, self.residual_scale)
+        for scale in residual_scales(self.residual_scale):
+            residual = band_limited(residual, mask, scale)
         return prefill + residual * mask
+
+
+def hole_depth(mask: torch.Tensor) -> torch.Tensor:
+    """Distance (px) of each hole pixel to the nearest visible one (0 outside the hole), Bx1xHxW."""
+    holes = (mask.detach()[:, 0] > 0.5).cpu().numpy().astype(np.uint8)
+    depth = np.stack([cv2.distanceTransform(h, cv2.DIST_L2, 5) for h in holes])
+    return torch.from_numpy(depth)[:, None].to(mask.device, mask.dtype)
+
+
+@lru_cache(maxsize=1)
+def _member_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="ensemble")
+
+
+class PhotoEnsemble(nn.Module, PyTorchModelHubMixin):
+    """Photo networks trained apart, each kept for what it does best.
+
+    A network correcting PatchMatch's copies (the first member) has real texture but one guess of
+    the colour and shading; one refining Telea's fill is smooth, and at the hole's edge continues the
+    photo more closely. Averaging whole fills would halve the texture, so the first member's detail
+    finer than ``coarse_scale`` px is kept over all members' averaged coarse content, and within
+    ``seam`` px of the edge the other members' fill is taken whole; deep in a large hole the first
+    member's own correction is also kept coarser than ``deep_scale`` px (a further :func:`band_limited`
+    after its own), so more of the copied texture stays under the averaged colour
+    (docs/results/photo-models.md). The other members run beside the first, whose PatchMatch prefill
+    holds one core."""
+
+    multiple = PhotoNet.multiple
+    combination = ("the first network's texture over {n} networks' averaged coarse content, the others' fill at the "
+                   "hole's edge")
+
+    def __init__(self, members: list[dict[str, Any]], coarse_scale: float = 8.0, seam: float = 6.0,
+                 deep_scale: float = 6.0) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(PhotoNet(**config) for config in members)
+        self.coarse_scale = coarse_scale
+        self.seam = seam
+        if deep_scale:
+            first = self.members[0]
+            first.residual_scale = [*residual_scales(first.residual_scale), deep_scale]
+
+    @property
+    def prefill(self) -> str:
+        """PatchMatch's where a member's is: the ensemble's fill is then random and works on its window."""
+        return "patchmatch" if any(m.prefill == "patchmatch" for m in self.members) else self.members[0].prefill
+
+    def forward(self, image: torch.Tensor, mask: torch.Tensor,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+        grad = torch.is_grad_enabled()  # thread-local: the other thread would build a graph under no_grad
+
+        def others() -> torch.Tensor:
+            with torch.set_grad_enabled(grad):
+                return torch.stack([net(image, mask) for net in self.members[1:]]).mean(0)
+
+        rest = _member_pool().submit(others)
+        first = self.members[0](image, mask, generator)
+        return self.combine(image, mask, first, rest.result())
+
+    def combine(self, image: torch.Tensor, mask: torch.Tensor, first: torch.Tensor, rest: torch.Tensor) -> torch.Tensor:
+        """The ensemble's fill from the first member's and the mean of the others' (all Bx3xHxW)."""
+        mean = (first + rest * (len(self.members) - 1)) / len(self.members)
+        hole = (mask > 0.5).to(first.dtype)
+        coarse = _gaussian_blur((mean - first) * hole, self.coarse_scale) / _gaussian_blur(
+            hole, self.coarse_scale).clamp_min(1e-3)
+        out = (first + coarse).clamp(0, 1)
+        edge = (1 - (hole_depth(mask) - 0.5) / self.seam).clamp(0, 1) if self.seam else torch.zeros_like(mask)
+        return image * (1 - hole) + (out + edge * (rest - out)) * hole
 
 
 @register_method
@@ -227,6 +301,7 @@ class LaMa(TorchMethod):
     max_working_pixels = 768 * 768
     options = {"mirror": MIRROR}
     network_class = PhotoNet
+    ensemble_class = PhotoEnsemble
 
     def context(self, options):
         """The hole's box and 128 px around it: the width of a training crop's context at full scale."""
@@ -240,6 +315,8 @@ class LaMa(TorchMethod):
         if self.random_prefill:
             self.capabilities = replace(self.capabilities, stochastic=True)
             self.max_working_pixels = WORKING_PIXELS
+        # an ensemble's networks run side by side, each with its own activations (docs/limits.md)
+        self.memory_per_pixel = type(self).memory_per_pixel * len(getattr(self.net, "members", [self.net]))
 
     @torch.no_grad()
     def fill(self, image, mask, rng, mirror=False):
