@@ -24,13 +24,19 @@ from .zoo import load_catalog, resolve_checkpoint
 SHARED = ("data", "dataset", "dataset_id", "size", "crops_per_image", "eval_images", "eval_masks")
 
 
+def _builds_ensembles(cls: type) -> bool:
+    """A learned method with an ensemble class, whose checkpoints are its own (``lama-patchmatch`` runs
+    ``lama``'s, ensembles included)."""
+    return issubclass(cls, TorchMethod) and cls.ensemble_class is not None and cls.checkpoint_family() == cls.name
+
+
 def build_ensemble(method: str, members: list[str], out: str | Path, seed: int = 0) -> dict[str, float]:
-    """Save the average of ``members`` (zoo ids or checkpoint folders) into ``out`` and evaluate it
+    """Save the ensemble of ``members`` (zoo ids or checkpoint folders) into ``out`` and evaluate it
     with the masks of ``seed``; returns the validation metrics."""
     cls = get_method_class(method)
-    if not issubclass(cls, TorchMethod) or cls.ensemble_class is None:
-        able = ", ".join(m.name for m in list_methods() if getattr(m, "ensemble_class", None)) or "none"
-        raise InpaintError(f"Method '{method}' cannot average networks; methods that can: {able}.")
+    if not _builds_ensembles(cls):
+        able = ", ".join(m.name for m in list_methods() if _builds_ensembles(m)) or "none"
+        raise InpaintError(f"Method '{method}' cannot join networks in an ensemble; methods that can: {able}.")
     if len(members) < 2:
         raise InpaintError(f"An ensemble needs two members or more, got {len(members)}.")
     catalogued = {e.id for e in load_catalog()}
