@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 
-import cv2
 import numpy as np
 import pandas as pd
 import torch
@@ -25,6 +24,7 @@ from inpaint_core import load_method, to_float, to_uint8
 from inpaint_core.datasets import load_split
 from inpaint_core.lpips import lpips
 from inpaint_core.maskgen import image_mask, make_mask_generator
+from inpaint_core.masks import hole_depth
 from inpaint_core.methods.lama import LaMa
 from inpaint_core.metrics import image_metrics
 from inpaint_core.tensors import to_image, to_tensor
@@ -73,11 +73,11 @@ def main() -> None:
             scores = image_metrics(fill, photo, hole)
             rows.append({"fill": name, "bucket": scores["bucket"], "lpips": lpips(fill, photo),
                          "mse": scores["mse_hole_01"]})
-        depth = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 5)[hole]
-        where = np.digitize(depth, DEPTHS[1:-1])
+        where = np.digitize(hole_depth(hole)[hole], DEPTHS[1:-1])
         counts += np.bincount(where, minlength=bins)
+        truth = to_float(photo)[hole]
         for name, fill in {"first member": texture, "other members": smooth, "telea": to_float(fills["telea"])}.items():
-            error = ((fill[hole] - to_float(photo)[hole]) ** 2).mean(1)
+            error = ((fill[hole] - truth) ** 2).mean(1)
             squared[name] = squared.get(name, 0) + np.bincount(where, error, minlength=bins)
     table = pd.DataFrame(rows).groupby(["bucket", "fill"])[["lpips", "mse"]].mean().unstack(0)
     relative = pd.concat({"LPIPS vs PatchMatch %": 100 * (table["lpips"] / table["lpips"].loc["patchmatch"] - 1),

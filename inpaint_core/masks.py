@@ -6,6 +6,7 @@ channel marks the brush strokes (transparent = keep).
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from .errors import MaskError
@@ -77,3 +78,9 @@ def bounding_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
         return None
     cols = np.flatnonzero(mask.any(axis=0))
     return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
+
+
+def hole_depth(mask: np.ndarray) -> np.ndarray:
+    """Float32 HxW: each hole pixel's distance (px) to the nearest kept one, 0 outside the hole; 1 on the
+    hole's first ring. Where a fill joins the photo, and how far a pixel is from any evidence."""
+    return cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 5)

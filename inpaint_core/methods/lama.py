@@ -35,6 +35,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..learned import TorchMethod
+from ..masks import hole_depth
 from ..tensors import to_image, to_tensor
 from ..threads import env_threads
 from ..tiling import MIRROR, complete
@@ -108,13 +109,18 @@ def _gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
                     groups=c)
 
 
+def hole_lowpass(x: torch.Tensor, mask: torch.Tensor, sigma: float) -> torch.Tensor:
+    """What of ``x`` inside the hole is coarser than ``sigma`` pixels: a Gaussian over the hole alone,
+    normalised by its weight, so the visible pixels never pull it towards zero."""
+    return _gaussian_blur(x * mask, sigma) / _gaussian_blur(mask, sigma).clamp_min(1e-3)
+
+
 def band_limited(residual: torch.Tensor, mask: torch.Tensor, sigma: float) -> torch.Tensor:
     """A correction to a copied fill kept, inside the hole, to what is coarser than ``sigma`` pixels
-    (Gaussian over the hole alone, normalised by its weight), so the copy's texture stays and the
-    correction cannot paint a pattern over it. The limit fades in over the first ``4 * sigma`` px from
-    the hole's edge, so at the edge and in thin strokes, where the network repairs the seam, the
-    correction keeps its detail."""
-    low = _gaussian_blur(residual * mask, sigma) / _gaussian_blur(mask, sigma).clamp_min(1e-3)
+    (:func:`hole_lowpass`), so the copy's texture stays and the correction cannot paint a pattern over
+    it. The limit fades in over the first ``4 * sigma`` px from the hole's edge, so at the edge and in
+    thin strokes, where the network repairs the seam, the correction keeps its detail."""
+    low = hole_lowpass(residual, mask, sigma)
     depth = (2 * _gaussian_blur(mask, 2 * sigma) - 1).clamp(0, 1)  # 0 at the edge, 1 deep inside
     return residual + (low - residual) * depth
 
@@ -221,10 +227,9 @@ class PhotoNet(nn.Module, PyTorchModelHubMixin):
         return prefill + residual * mask
 
 
-def hole_depth(mask: torch.Tensor) -> torch.Tensor:
-    """Distance (px) of each hole pixel to the nearest visible one (0 outside the hole), Bx1xHxW."""
-    holes = (mask.detach()[:, 0] > 0.5).cpu().numpy().astype(np.uint8)
-    depth = np.stack([cv2.distanceTransform(h, cv2.DIST_L2, 5) for h in holes])
+def _hole_depth(mask: torch.Tensor) -> torch.Tensor:
+    """:func:`~inpaint_core.masks.hole_depth` of each mask of a Bx1xHxW batch."""
+    depth = np.stack([hole_depth(h) for h in (mask.detach()[:, 0] > 0.5).cpu().numpy()])
     return torch.from_numpy(depth)[:, None].to(mask.device, mask.dtype)
 
 
@@ -281,10 +286,8 @@ class PhotoEnsemble(nn.Module, PyTorchModelHubMixin):
         """The ensemble's fill from the first member's and the mean of the others' (all Bx3xHxW)."""
         mean = (first + rest * (len(self.members) - 1)) / len(self.members)
         hole = (mask > 0.5).to(first.dtype)
-        coarse = _gaussian_blur((mean - first) * hole, self.coarse_scale) / _gaussian_blur(
-            hole, self.coarse_scale).clamp_min(1e-3)
-        out = (first + coarse).clamp(0, 1)
-        edge = (1 - (hole_depth(mask) - 0.5) / self.seam).clamp(0, 1) if self.seam else torch.zeros_like(mask)
+        out = (first + hole_lowpass(mean - first, hole, self.coarse_scale)).clamp(0, 1)
+        edge = (1 - (_hole_depth(mask) - 0.5) / self.seam).clamp(0, 1) if self.seam else torch.zeros_like(mask)
         return image * (1 - hole) + (out + edge * (rest - out)) * hole
 
 

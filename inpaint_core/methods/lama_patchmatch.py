@@ -16,6 +16,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
+from ..masks import hole_depth
 from ..types import Option
 from .lama import LaMa
 from .patchmatch import PATCH_SIZE, WORKING_PIXELS, PatchMatch, patchmatch_fill
@@ -38,8 +39,7 @@ def blend_frequencies(texture: np.ndarray, structure: np.ndarray, mask: np.ndarr
     difference = (structure - texture) * hole[..., None]
     weight = cv2.GaussianBlur(hole, (0, 0), sigma)[..., None]
     low = cv2.GaussianBlur(difference, (0, 0), sigma) / np.maximum(weight, 1e-3)
-    depth = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 5)
-    return np.clip(texture + low * np.clip(depth / EDGE_REACH, 0.0, 1.0)[..., None], 0.0, 1.0)
+    return np.clip(texture + low * np.clip(hole_depth(mask) / EDGE_REACH, 0.0, 1.0)[..., None], 0.0, 1.0)
 
 
 @register_method
