@@ -188,7 +188,8 @@ def _pad_to_multiple(image: np.ndarray, mask: np.ndarray, multiple: int) -> tupl
     ph, pw = (-h) % multiple, (-w) % multiple
     if ph == 0 and pw == 0:
         return image, mask
-    return (np.pad(image, ((0, ph), (0, pw), (0, 0)), mode="symmetric"), np.pad(mask, ((0, ph), (0, pw))))
+    return (np.pad(image, ((0, ph), (0, pw), (0, 0)), mode="symmetric"),
+            np.pad(mask, ((0, ph), (0, pw)), mode="symmetric"))
 
 
 def _as_fill(out: Fill | np.ndarray) -> Fill:

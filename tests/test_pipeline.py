@@ -67,6 +67,23 @@ def test_fully_convolutional_pads_to_multiple_and_hides_hole(photo, hole):
     assert result.log_likelihood == -1.0 and result.extras["note"] == "x" and result.extras["scale"] == 1.0
 
 
+def test_padding_mirrors_a_hole_at_the_border_as_hole_not_as_black_context():
+    """The padding reflects the photo, whose hole pixels are zeroed: where it reflects the hole, it
+    must be hole too, or a network reads the hole as black pixels at the photo's edge."""
+    m = Recorder(Capabilities(size_multiple=16))
+    img = np.full((20, 30, 3), 200, np.uint8)
+    border = np.zeros((20, 30), bool)
+    border[15:, :] = True  # the bottom five rows
+    border[:, 26:] = True  # and the right four columns
+    m.inpaint(img, border)
+    image, mask = m.seen[0]
+    assert image.shape == (32, 32, 3)
+    np.testing.assert_array_equal(mask[:20, :30], border)
+    assert mask[20:25].all() and mask[:, 30:32].all()  # the reflected hole rows and columns
+    np.testing.assert_allclose(image[~mask], 200 / 255, atol=1e-6)  # every pixel shown as known is the photo's
+    assert not mask[25:, :26].any()  # rows 25-31 reflect rows 14-8: visible, so not hole
+
+
 def test_fixed_size_window_resizes_and_pastes_back(photo):
     big = np.tile(photo, (4, 4, 1))  # 512x512
     mask = np.zeros(big.shape[:2], bool)
