@@ -188,8 +188,9 @@ def _pad_to_multiple(image: np.ndarray, mask: np.ndarray, multiple: int) -> tupl
     ph, pw = (-h) % multiple, (-w) % multiple
     if ph == 0 and pw == 0:
         return image, mask
-    return (np.pad(image, ((0, ph), (0, pw), (0, 0)), mode="symmetric"),
-            np.pad(mask, ((0, ph), (0, pw)), mode="symmetric"))
+    # one reflection for both, so a reflected hole pixel stays a hole (zeroed, it would read as black)
+    pad = lambda a: np.pad(a, [(0, ph), (0, pw)] + [(0, 0)] * (a.ndim - 2), mode="symmetric")  # noqa: E731
+    return pad(image), pad(mask)
 
 
 def _as_fill(out: Fill | np.ndarray) -> Fill:
